@@ -26,3 +26,10 @@ class Answer(BaseModel):
     verdict: Verdict | None = None
     abstained: bool = False
     catalog_version: str
+
+
+class StreamEvent(BaseModel):
+    """One step of a streamed answer: text deltas, then the final validated Answer."""
+
+    delta: str = ""
+    final: Answer | None = None

@@ -38,4 +38,6 @@ class EntryHit(BaseModel):
     entry: Entry
     score: float
     name_match: bool = False
+    dense_score: float = 0.0
+    lexical_score: float = 0.0
     evidence: list[Evidence]

@@ -6,17 +6,17 @@ import sys
 
 import click
 
-# name -> "module:attribute" of a click command; importing lazily keeps `kbbot --help` instant
-# and spares `kbbot catalog` the cost of torch, gradio and chromadb.
-COMMANDS: dict[str, str] = {
-    "ingest": "ingest.cli:ingest_command",
-    "catalog": "ingest.cli:catalog_command",
-    "search": "kb.cli:search_command",
-    "versions": "kb.cli:versions_command",
-    "diff": "kb.cli:diff_command",
-    "ask": "bot.cli:ask_command",
-    "eval": "eval.cli:eval_group",
-    "serve": "bot.surfaces.serve:serve_command",
+# name -> ("module:attribute" of a click command, one-line help). Importing lazily keeps
+# `kbbot --help` instant and spares `kbbot catalog` the cost of torch, gradio and chromadb.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("kb.cli:ingest_command", "Parse catalog files and build a knowledge-base version."),
+    "catalog": ("ingest.cli:catalog_command", "Show the parsed entries of a catalog file."),
+    "search": ("kb.cli:search_command", "Rank catalog entries for a query, with evidence clauses."),
+    "versions": ("kb.cli:versions_command", "List the ingested catalog versions."),
+    "diff": ("kb.cli:diff_command", "Compare two catalog files or versions."),
+    "ask": ("bot.cli:ask_command", "Answer a question from the catalog, with citations."),
+    "eval": ("eval.cli:eval_group", "Run, compare and generate question sets."),
+    "serve": ("bot.surfaces.serve:serve_command", "Serve the chat widget, staff lookup and HTTP API."),
 }
 
 
@@ -25,11 +25,14 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+        if name not in COMMANDS:
             return None
-        module_name, attribute = target.split(":")
+        module_name, attribute = COMMANDS[name][0].split(":")
         return getattr(importlib.import_module(module_name), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_text) for name, (_, help_text) in sorted(COMMANDS.items())])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -29,7 +29,7 @@ test-fast: install
 
 bench: install
 	bash .ci/system-deps
-	$(BIN)/python -m bench.run --out BENCHMARKS.md
+	$(BIN)/python -m eval.bench --out BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache

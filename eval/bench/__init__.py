@@ -1,0 +1,1 @@
+"""Benchmarks: speed, scale and robustness of kbbot as measured facts (`make bench` -> BENCHMARKS.md)."""

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from eval.bench.load import run_load
+
+# The tiny server answers by the question it gets, so each outcome class is exercised on purpose.
+STATUS_BY_QUESTION = {"ok": 200, "limit": 429, "busy": 503, "broken": 500, "blank": 200}
+
+
+class ChatHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        question = body["messages"][-1]["content"]
+        status = STATUS_BY_QUESTION[question]
+        payload = {} if question == "blank" else {"choices": [{"message": {"role": "assistant", "content": "hi"}}]}
+        data = json.dumps(payload).encode()
+        self.send_response(status if self.path == "/v1/chat/completions" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def chat_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ChatHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_outcomes_are_counted_apart(chat_server: str) -> None:
+    questions = ["ok", "limit", "busy", "broken", "blank"]
+    result = run_load(chat_server, questions, clients=5, duration_s=30, max_requests_per_client=5)
+
+    assert result.requests == 25
+    assert (result.ok, result.rate_limited, result.overloaded) == (5, 5, 5)
+    assert result.failed == 10
+    assert result.failure_kinds == {"HTTP 500": 5, "HTTP 200 without a chat answer": 5}
+    assert result.p50_ms is not None and result.p50_ms <= result.p95_ms <= result.p99_ms
+    assert result.throughput_rps > 0
+
+
+def test_clients_stop_at_the_deadline(chat_server: str) -> None:
+    result = run_load(chat_server, ["ok"], clients=3, duration_s=1.0, max_requests_per_client=10**9)
+
+    assert 1.0 <= result.duration_s < 10
+    assert result.ok == result.requests > 3
+
+
+def test_refused_connections_are_failures() -> None:
+    from eval.bench.serving import free_port
+
+    result = run_load(f"http://127.0.0.1:{free_port()}", ["ok"], clients=2, duration_s=30, max_requests_per_client=2)
+
+    assert result.failed == result.requests == 4
+    assert result.ok == 0 and result.p95_ms is None
+    assert set(result.failure_kinds) == {"ConnectError"}
+
+
+def test_no_questions_is_refused() -> None:
+    with pytest.raises(ValueError):
+        run_load("http://127.0.0.1:1", [], clients=1)

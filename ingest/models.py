@@ -23,6 +23,7 @@ class Catalog(BaseModel):
     catalog_version: str = Field(description="publish date, e.g. 2025-07-01")
     source: str
     entries: list[Entry]
+    warnings: list[str] = Field(default_factory=list, description="suspicious or unparsed content, for a human to review")
 
     def entry(self, product: str) -> Entry | None:
         key = "".join(product.split())

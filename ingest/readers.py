@@ -1,0 +1,114 @@
+"""Document -> text, one reader per format; pages are separated by "\\f" where the format knows them."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ingest.errors import IngestError
+
+# Decoded text with more control characters than this share is binary, whatever the decoder says.
+_MAX_CONTROL_SHARE = 0.01
+
+
+def read_plain_text(path: Path) -> str:
+    """.txt / .md in any encoding (UTF-8, GBK, UTF-16, with or without BOM)."""
+    from charset_normalizer import from_bytes
+
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError(f"{path}: the file is empty")
+    best = from_bytes(data).best()
+    if best is None:
+        raise IngestError(f"{path}: not a text file (binary or unknown encoding)")
+    text = str(best)
+    controls = sum(1 for char in text if ord(char) < 32 and char not in "\n\r\t\f")
+    if controls > _MAX_CONTROL_SHARE * len(text):
+        raise IngestError(f"{path}: not a text file (binary content)")
+    return text
+
+
+def read_pdf(path: Path) -> str:
+    """The PDF's text layer, page i of the PDF as page i."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+    except (PyPdfError, ValueError, KeyError, OSError) as error:
+        raise IngestError(f"{path}: not a readable PDF ({error})") from None
+    if not "".join(pages).strip():
+        raise IngestError(f"{path}: the PDF has no text layer (scanned? run OCR first)")
+    return "\f".join(pages)
+
+
+def read_docx(path: Path) -> str:
+    """Paragraphs and table rows in reading order; explicit page breaks become "\\f"."""
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = Document(str(path))
+    except (PackageNotFoundError, ValueError, KeyError, OSError) as error:
+        raise IngestError(f"{path}: not a readable .docx ({error})") from None
+    return "\n".join(_docx_blocks(document))
+
+
+def _docx_blocks(document) -> Iterator[str]:  # noqa: ANN001 - python-docx has no public Document type
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            yield from _paragraph_text(block)
+        elif isinstance(block, Table):
+            yield from _table_rows(block)
+
+
+def _paragraph_text(paragraph) -> Iterator[str]:  # noqa: ANN001
+    """Text with "\\f" where a page break is rendered before or inside the paragraph."""
+    pieces: list[str] = []
+    for run in paragraph.iter_inner_content():
+        for part in getattr(run, "iter_inner_content", lambda: [])():
+            pieces.append(part if isinstance(part, str) else "\f" if getattr(part, "type", None) == "page" else "")
+    yield "".join(pieces) if pieces else paragraph.text
+
+
+def _table_rows(table) -> Iterator[str]:  # noqa: ANN001
+    """A row as its cells joined by a space (a column gap); a merged cell is written once."""
+    seen: set[int] = set()
+    for row in table.rows:
+        cells = []
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append("\n".join(_paragraph_text_of_cell(cell)))
+        yield " ".join(text for text in cells if text.strip())
+
+
+def _paragraph_text_of_cell(cell) -> Iterator[str]:  # noqa: ANN001
+    for paragraph in cell.paragraphs:
+        yield from _paragraph_text(paragraph)
+
+
+_READERS: dict[str, Callable[[Path], str]] = {
+    ".txt": read_plain_text,
+    ".md": read_plain_text,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+}
+
+
+def read_document(path: Path) -> str:
+    """The document's text, or IngestError for anything that cannot be read."""
+    if not path.exists():
+        raise IngestError(f"{path}: no such file")
+    if not path.is_file():
+        raise IngestError(f"{path}: not a file")
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        supported = ", ".join(_READERS)
+        raise IngestError(f"{path}: unsupported format {path.suffix or '(no extension)'!r} (supported: {supported})")
+    if path.stat().st_size == 0:
+        raise IngestError(f"{path}: the file is empty")
+    return reader(path)

@@ -1,0 +1,119 @@
+"""Conversation and feedback log (SQLite under KB_HOME), so staff can see what the bot could not answer.
+
+Rows older than the retention period are pruned whenever the log is opened or written, so the log never
+keeps customer questions longer than the operator allows.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from bot.models import Answer
+from kb.settings import Settings
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS exchanges (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    surface TEXT NOT NULL,
+    session TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    abstained INTEGER NOT NULL,
+    verdict TEXT,
+    citations TEXT NOT NULL,
+    catalog_version TEXT NOT NULL,
+    feedback INTEGER,
+    feedback_at REAL
+);
+CREATE INDEX IF NOT EXISTS exchanges_created_at ON exchanges (created_at);
+"""
+
+_SECONDS_PER_DAY = 86_400
+
+
+class LoggedExchange(BaseModel):
+    id: int
+    created_at: float
+    surface: str
+    session: str
+    question: str
+    answer: str
+    abstained: bool
+    feedback: int | None
+
+
+def default_log_path() -> Path:
+    """Beside the knowledge base, so one KB_HOME holds everything a deployment keeps."""
+    return Settings.from_env().home / "logbook.sqlite3"
+
+
+class Logbook:
+    """Thread-safe: Gradio and the API write from worker threads."""
+
+    def __init__(self, path: Path, retention_days: int = 90) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.retention_days = retention_days
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self.prune()
+
+    def prune(self, now: float | None = None) -> int:
+        cutoff = (now if now is not None else time.time()) - self.retention_days * _SECONDS_PER_DAY
+        with self._lock:
+            return self._db.execute("DELETE FROM exchanges WHERE created_at < ?", (cutoff,)).rowcount
+
+    def record(self, question: str, answer: Answer, *, surface: str, session: str = "",
+               now: float | None = None) -> int:
+        """Store one answered question; returns its id for later feedback."""
+        created_at = now if now is not None else time.time()
+        citations = json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False)
+        with self._lock:
+            row_id = self._db.execute(
+                "INSERT INTO exchanges (created_at, surface, session, question, answer, abstained, verdict,"
+                " citations, catalog_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (created_at, surface, session, question, answer.answer, int(answer.abstained), answer.verdict,
+                 citations, answer.catalog_version),
+            ).lastrowid
+        self.prune(now=created_at)
+        return int(row_id)
+
+    def set_feedback(self, exchange_id: int, helpful: bool) -> bool:
+        with self._lock:
+            changed = self._db.execute(
+                "UPDATE exchanges SET feedback = ?, feedback_at = ? WHERE id = ?",
+                (1 if helpful else -1, time.time(), exchange_id),
+            ).rowcount
+        return changed == 1
+
+    def unanswered(self, limit: int = 200) -> list[LoggedExchange]:
+        """Abstentions and answers marked unhelpful, newest first."""
+        return self._select("WHERE abstained = 1 OR feedback = -1", limit)
+
+    def recent(self, limit: int = 200) -> list[LoggedExchange]:
+        return self._select("", limit)
+
+    def _select(self, where: str, limit: int) -> list[LoggedExchange]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, created_at, surface, session, question, answer, abstained, feedback FROM exchanges "
+                f"{where} ORDER BY created_at DESC, id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            LoggedExchange(id=r[0], created_at=r[1], surface=r[2], session=r[3], question=r[4], answer=r[5],
+                           abstained=bool(r[6]), feedback=r[7])
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

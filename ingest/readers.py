@@ -42,7 +42,7 @@ def read_pdf(path: Path) -> str:
 
 
 def read_docx(path: Path) -> str:
-    """Paragraphs and table rows in reading order; explicit page breaks become "\\f"."""
+    """Paragraphs and table rows in reading order; page breaks become "\\f"."""
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -50,45 +50,57 @@ def read_docx(path: Path) -> str:
         document = Document(str(path))
     except (PackageNotFoundError, ValueError, KeyError, OSError) as error:
         raise IngestError(f"{path}: not a readable .docx ({error})") from None
-    return "\n".join(_docx_blocks(document))
+    return "\n".join(_DocxText(document).blocks())
 
 
-def _docx_blocks(document) -> Iterator[str]:  # noqa: ANN001 - python-docx has no public Document type
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+class _DocxText:
+    """Walks a python-docx Document; python-docx itself renders page breaks as nothing.
 
-    for block in document.iter_inner_content():
-        if isinstance(block, Paragraph):
-            yield from _paragraph_text(block)
-        elif isinstance(block, Table):
-            yield from _table_rows(block)
+    Explicit page breaks (what an author or a generator inserts) are used when the document has
+    any; otherwise the breaks Word recorded when it last laid the document out.
+    """
 
+    _QUALIFIED_TYPE = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}type"
 
-def _paragraph_text(paragraph) -> Iterator[str]:  # noqa: ANN001
-    """Text with "\\f" where a page break is rendered before or inside the paragraph."""
-    pieces: list[str] = []
-    for run in paragraph.iter_inner_content():
-        for part in getattr(run, "iter_inner_content", lambda: [])():
-            pieces.append(part if isinstance(part, str) else "\f" if getattr(part, "type", None) == "page" else "")
-    yield "".join(pieces) if pieces else paragraph.text
+    def __init__(self, document) -> None:  # noqa: ANN001 - python-docx has no public Document type
+        self.document = document
+        self.explicit_breaks = bool(document.element.body.xpath('.//w:br[@w:type="page"]'))
 
+    def blocks(self) -> Iterator[str]:
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
 
-def _table_rows(table) -> Iterator[str]:  # noqa: ANN001
-    """A row as its cells joined by a space (a column gap); a merged cell is written once."""
-    seen: set[int] = set()
-    for row in table.rows:
-        cells = []
-        for cell in row.cells:
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append("\n".join(_paragraph_text_of_cell(cell)))
-        yield " ".join(text for text in cells if text.strip())
+        for block in self.document.iter_inner_content():
+            if isinstance(block, Paragraph):
+                yield self.paragraph(block._p)
+            elif isinstance(block, Table):
+                yield from self.table_rows(block)
 
+    def paragraph(self, p) -> str:  # noqa: ANN001 - an lxml CT_P element
+        pieces: list[str] = []
+        for node in p.xpath(".//w:t | .//w:tab | .//w:br | .//w:lastRenderedPageBreak"):
+            tag = node.tag.rsplit("}", 1)[-1]
+            if tag == "t":
+                pieces.append(node.text or "")
+            elif tag == "tab":
+                pieces.append("\t")
+            elif tag == "br":
+                pieces.append({"page": "\f", None: "\n"}.get(node.get(self._QUALIFIED_TYPE), ""))
+            elif not self.explicit_breaks:
+                pieces.append("\f")
+        return "".join(pieces)
 
-def _paragraph_text_of_cell(cell) -> Iterator[str]:  # noqa: ANN001
-    for paragraph in cell.paragraphs:
-        yield from _paragraph_text(paragraph)
+    def table_rows(self, table) -> Iterator[str]:  # noqa: ANN001
+        """A row as its cells joined by a space (a column gap); a merged cell is written once."""
+        seen: set[int] = set()
+        for row in table.rows:
+            cells: list[str] = []
+            for cell in row.cells:
+                if id(cell._tc) in seen:
+                    continue
+                seen.add(id(cell._tc))
+                cells.append("\n".join(self.paragraph(paragraph._p) for paragraph in cell.paragraphs))
+            yield " ".join(text for text in cells if text.strip())
 
 
 _READERS: dict[str, Callable[[Path], str]] = {

@@ -1,0 +1,60 @@
+"""Fixtures for ingest tests: the bundled catalog re-written in every supported format."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BUNDLED_CATALOG
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def bundled_pages() -> list[list[str]]:
+    """The bundled catalog's non-blank lines, split where the original's pages break.
+
+    In the plain-text dump a page break shows as a cell line continued with a leading space.
+    """
+    pages: list[list[str]] = [[]]
+    for line in BUNDLED_CATALOG.read_text(encoding="utf-8").split("\n"):
+        if not line.strip():
+            continue
+        if line[0] == " " and pages[-1]:
+            pages.append([])
+        pages[-1].append(line.strip())
+    return pages
+
+
+def write_pdf(pages: list[list[str]], path: Path) -> Path:
+    from fpdf import FPDF
+
+    if not CJK_FONT.exists():
+        pytest.skip("fonts-wqy-microhei is not installed (bash .ci/system-deps)")
+    pdf = FPDF()
+    pdf.add_font("wqy", fname=str(CJK_FONT))
+    pdf.set_font("wqy", size=8)
+    pdf.set_auto_page_break(False)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(text=line, h=4.5, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path
+
+
+def write_docx(pages: list[list[str]], path: Path) -> Path:
+    from docx import Document
+
+    document = Document()
+    for number, lines in enumerate(pages):
+        if number:
+            document.add_page_break()
+        for line in lines:
+            document.add_paragraph(line)
+    document.save(str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def bundled_text() -> str:
+    return BUNDLED_CATALOG.read_text(encoding="utf-8")

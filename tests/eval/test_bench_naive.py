@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.bench.naive import NaivePipeline, attribute_chunk
+from ingest import load_catalog
+from ingest.models import Entry
+from tests.conftest import BUNDLED_CATALOG, REPO
+
+
+def _entry(product: str, text: str) -> Entry:
+    return Entry(id=product, product=product, category="c", page=1, description=text, text=text)
+
+
+def test_a_chunk_is_attributed_to_the_entry_holding_its_largest_part() -> None:
+    entries = [_entry("升级服务", "升级服务 提供升级方案 升级测试"), _entry("数据迁移服务", "数据迁移服务 保障将原系统数据迁移至目标系统")]
+    chunk = "测试\n数据迁移服务\n保障将原系统数据迁移\n至目标系统"
+
+    assert attribute_chunk(chunk, entries).product == "数据迁移服务"
+
+
+def test_whitespace_does_not_change_the_attribution() -> None:
+    entries = [_entry("A", "alpha beta gamma"), _entry("B", "delta epsilon")]
+
+    assert attribute_chunk("alphabeta\ngam", entries).product == "A"
+
+
+@pytest.mark.slow
+def test_naive_pipeline_cites_catalog_entries_for_three_questions() -> None:
+    catalog = load_catalog(BUNDLED_CATALOG)
+    pipeline = NaivePipeline(BUNDLED_CATALOG, catalog.entries)
+    lines = (REPO / "eval" / "sets" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    products = {entry.product for entry in catalog.entries}
+
+    for item in map(json.loads, lines):
+        row = pipeline.answer_row(item["id"], item["question"], catalog.catalog_version)
+        assert row["id"] == item["id"] and row["latency_ms"] > 0
+        assert 1 <= len(row["citations"]) <= pipeline.k
+        assert {citation["product"] for citation in row["citations"]} <= products
+    assert pipeline.chunk_count > 1

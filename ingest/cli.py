@@ -38,13 +38,23 @@ def catalog_command(path: Path | None, as_json: bool) -> None:
 
 
 def _print_table(catalog) -> None:  # noqa: ANN001 - ingest.models.Catalog, imported lazily with rich
+    """One row an entry; long descriptions are cut, `--json` has everything."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{catalog.source} — {catalog.catalog_version}, {len(catalog.entries)} entries")
-    for column in ("page", "category", "product", "items", "exclusions", "description"):
-        table.add_column(column, overflow="fold")
-    for entry in catalog.entries:
+    def fitted(values: list[str]) -> int:
+        return max(cell_len(value) for value in values)
+
+    entries = catalog.entries
+    table = Table(title=f"{catalog.source} — {catalog.catalog_version}, {len(entries)} entries", expand=True)
+    table.add_column("page", justify="right", min_width=4)
+    table.add_column("category", no_wrap=True, min_width=fitted([e.category for e in entries]))
+    table.add_column("product", no_wrap=True, style="bold", min_width=fitted([e.product for e in entries]))
+    table.add_column("items", justify="right", min_width=5)
+    table.add_column("excl.", justify="right", min_width=5)
+    table.add_column("description", no_wrap=True, overflow="ellipsis", ratio=1)
+    for entry in entries:
         table.add_row(str(entry.page), entry.category, entry.product, str(len(entry.items)),
-                      "\n".join(entry.exclusions), entry.description)
+                      str(len(entry.exclusions)), " ".join((entry.description or entry.text).split()))
     Console().print(table)

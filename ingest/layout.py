@@ -102,9 +102,9 @@ def _split_cells(text: str, after_sentence_end: bool) -> tuple[list[str], str]:
 
 
 def read_layout(text: str) -> Layout:
-    """Classify every line of `text` (already cleaned of invisible characters)."""
+    """Classify every line of `text` (\\n line ends, already cleaned of invisible characters)."""
     layout = Layout(lines=[])
-    paged = _paged_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
+    paged = _paged_lines(text)
     header_end = _column_header_index(paged)
     previous_ends_cell = True
     for index, (page, raw) in enumerate(paged):

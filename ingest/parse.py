@@ -113,7 +113,7 @@ def _entry(draft: _Draft, warnings: list[str]) -> Entry:
 
 def parse_text(text: str, source: str = "<text>") -> Catalog:
     """Parse a whole catalog document (pages separated by "\\f", or a plain-text dump)."""
-    clean, warnings = safety.scan(text)
+    clean, warnings = safety.scan(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not clean.strip():
         raise IngestError(f"{source}: the document is empty")
     layout = read_layout(clean)

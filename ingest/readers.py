@@ -92,13 +92,13 @@ class _DocxText:
 
     def table_rows(self, table) -> Iterator[str]:  # noqa: ANN001
         """A row as its cells joined by a space (a column gap); a merged cell is written once."""
-        seen: set[int] = set()
+        seen: set[object] = set()  # the cell elements themselves: lxml keeps one proxy per live node
         for row in table.rows:
             cells: list[str] = []
             for cell in row.cells:
-                if id(cell._tc) in seen:
+                if cell._tc in seen:
                     continue
-                seen.add(id(cell._tc))
+                seen.add(cell._tc)
                 cells.append("\n".join(self.paragraph(paragraph._p) for paragraph in cell.paragraphs))
             yield " ".join(text for text in cells if text.strip())
 

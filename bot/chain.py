@@ -1,0 +1,175 @@
+"""`CatalogBot`: the retrieval chain understand -> retrieve -> compose -> validate, built from
+langchain_core runnables so an optional chat model slots in as one more step."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from ingest.models import Entry
+from kb.chunks import NOTES_ENTRY
+from kb.lexical import load_glossary
+from kb.models import EntryHit, ProductMatch
+from kb.names import load_english_names
+from bot.compose import Composer, Quote
+from bot.hygiene import QuestionTooLong, clean_question
+from bot.models import Answer, StreamEvent, Turn
+from bot.understand import Understanding, understand
+from bot.verdict import ScopeJudge
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from kb import KnowledgeBase
+
+# Calibrated on eval/sets/dev.jsonl (see the bot section of README.md): a question that names no
+# product is answered only when retrieval finds an entry at least this strong, otherwise declined.
+MIN_SEARCH_SCORE = 0.5
+SEARCH_DEPTH = 5
+
+
+@dataclass
+class Context:
+    """What retrieval hands to composition: the understood question and the entries it is about."""
+
+    understanding: Understanding
+    entries: list[Entry] = field(default_factory=list)
+    hits: list[EntryHit] = field(default_factory=list)
+
+
+def _turns(history: Sequence[Turn | dict[str, Any]]) -> list[Turn]:
+    return [turn if isinstance(turn, Turn) else Turn.model_validate(turn) for turn in history]
+
+
+class CatalogBot:
+    """Answers questions about the active catalog; all per-catalog work happens here, once."""
+
+    def __init__(self, kb: KnowledgeBase | None = None, llm: BaseChatModel | None = None) -> None:
+        if kb is None:
+            from kb import KnowledgeBase
+
+            kb = KnowledgeBase.open()
+            kb.ensure_ready()
+        if llm is None:
+            from bot.llm import chat_model_from_env
+
+            llm = chat_model_from_env()
+        self.kb = kb
+        self.llm = llm
+        self.catalog = kb.catalog
+        self._entries = {entry.product: entry for entry in self.catalog.entries}
+        english = load_english_names()
+        self.composer = Composer(self.catalog.catalog_version, lambda entry_id: (english.get(entry_id) or [None])[0])
+        groups = load_glossary()
+        user_words = [entry.product for entry in self.catalog.entries] + [term for group in groups for term in group]
+        self.judge = ScopeJudge(groups, user_words)
+        self.chain = self._build_chain()
+
+    # -- the chain ---------------------------------------------------------------------------------
+    def _build_chain(self) -> Runnable:
+        extractive = RunnableLambda(self._understand) | RunnableLambda(self._retrieve) | RunnableLambda(self._compose)
+        return extractive | RunnableLambda(self._validate)
+
+    def ask(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Answer:
+        """Answer one question; `history` is the conversation so far, oldest first."""
+        return self.chain.invoke({"question": question, "history": _turns(history)})
+
+    def stream(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Iterator[StreamEvent]:
+        """Text deltas, then one event carrying the validated Answer."""
+        answer = self.ask(question, history)
+        for line in answer.answer.splitlines(keepends=True):
+            yield StreamEvent(delta=line)
+        yield StreamEvent(final=answer)
+
+    # -- steps -------------------------------------------------------------------------------------
+    def _understand(self, inputs: dict[str, Any]) -> Understanding:
+        try:
+            question = clean_question(inputs["question"])
+        except QuestionTooLong:
+            return Understanding(question="", lang="zh", kind="abstain", abstain_reason="too_long")
+        history = [Turn(role=t.role, content=clean_question(t.content, max_chars=10**6)) for t in inputs["history"]]
+        return understand(question, history, self._mentions)
+
+    def _mentions(self, text: str) -> list[ProductMatch]:
+        """The knowledge base's product matches, plus two corrections for names that nest
+        (现场服务 inside 现场服务包): "现场服务包括" names 现场服务, and every occurrence of a name counts."""
+        matches = []
+        for match in self.kb.match_products(text):
+            shorter = self._entries.get(match.entry.product[:-1])
+            if shorter and text[match.end - 1 : match.end + 1] in {"包括", "包含"}:
+                match = match.model_copy(update={"entry": shorter, "end": match.end - 1, "text": match.text[:-1]})
+            matches.append(match)
+        named = {match.entry.id for match in matches}
+        for entry in self.catalog.entries:
+            if entry.id in named:
+                continue
+            pattern = r"\s*".join(map(re.escape, entry.id)) + r"(?!包括|包含)"
+            for found in re.finditer(pattern, text):
+                if not any(found.start() < m.end and m.start < found.end() for m in matches):
+                    matches.append(ProductMatch(entry=entry, start=found.start(), end=found.end(), text=found.group(),
+                                                score=1.0, kind="exact"))
+                    break
+        return matches
+
+    def _retrieve(self, understanding: Understanding) -> Context:
+        context = Context(understanding)
+        if understanding.kind == "abstain":
+            return context
+        context.entries = [self._entries[p] for p in understanding.products if p in self._entries]
+        if understanding.kind == "entitlement":
+            return context
+        if not context.entries or understanding.kind == "which":
+            context.hits = [hit for hit in self.kb.search(understanding.search_query, k=SEARCH_DEPTH)
+                            if hit.entry.id != NOTES_ENTRY]
+        return context
+
+    def _compose(self, context: Context) -> Answer:
+        u = context.understanding
+        if u.kind == "abstain":
+            return self.composer.abstain(u.abstain_reason or "unknown", u.lang)
+        if u.kind == "entitlement":
+            return self.composer.entitlement(self._entries[NOTES_ENTRY], [e for e in context.entries if e.id != NOTES_ENTRY], u.lang)
+        entries = context.entries
+        if not entries:
+            if not context.hits or context.hits[0].score < MIN_SEARCH_SCORE:
+                return self.composer.abstain("unknown", u.lang)
+            if u.kind != "scope":
+                return self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
+            entries = [context.hits[0].entry]
+        if u.kind == "scope":
+            return self._scope(u, entries[0])
+        if u.kind == "compare" and len(entries) >= 2:
+            return self.composer.compare(entries, u.lang)
+        return self.composer.describe(entries, u.lang)
+
+    def _scope(self, u: Understanding, entry: Entry) -> Answer:
+        verdict, match = self.judge.judge(u.topic, entry)
+        pointers: list[Quote] = []
+        if verdict == "not_listed":
+            others = [e for e in self.catalog.entries if e.id not in {entry.id, NOTES_ENTRY}]
+            covering = self.judge.covering_entries(u.topic, others)
+            if covering:
+                ranked = {hit.entry.id: rank for rank, hit in enumerate(self.kb.search(u.topic, k=len(others)))}
+                best = min(covering, key=lambda m: (-m.coverage, ranked.get(m.entry.id, len(others))))
+                pointers = [Quote(best.entry, best.clause)]
+        return self.composer.scope(entry, u.topic, verdict, match.clause if match else None, pointers, u.lang)
+
+    @staticmethod
+    def _reasons(hits: Sequence[EntryHit]) -> list[Quote]:
+        quotes = []
+        for hit in hits:
+            clauses = [e.text for e in hit.evidence if e.kind in {"description", "item", "exclusion"} and e.text in hit.entry.text]
+            quotes.append(Quote(hit.entry, clauses[0] if clauses else Composer.overview(hit.entry)[0]))
+        return quotes
+
+    def _validate(self, answer: Answer) -> Answer:
+        """Every citation must name a catalog entry and quote it verbatim; anything else is dropped."""
+        valid = []
+        for citation in answer.citations:
+            entry = self._entries.get(citation.product)
+            if entry and citation.quote and citation.quote in entry.text:
+                valid.append(citation)
+        return answer.model_copy(update={"citations": valid})

@@ -1,0 +1,26 @@
+"""Input hygiene: the question is cleaned before anything reads it, so no invisible character,
+control code or oversize paste can steer retrieval or the answer."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUESTION_CHARS = 2000
+
+# Zero-width, bidi-override and other format characters (Unicode category Cf), plus controls (Cc)
+# except the whitespace we normalise anyway.
+_WHITESPACE = re.compile(r"\s+")
+
+
+class QuestionTooLong(ValueError):
+    """The question exceeds the length cap; the message is meant for the user."""
+
+
+def clean_question(text: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
+    """NFKC-normalise, drop control/format characters, collapse whitespace, enforce the length cap."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf", "Co", "Cs"})
+    text = _WHITESPACE.sub(" ", text).strip()
+    if len(text) > max_chars:
+        raise QuestionTooLong(f"The question is {len(text)} characters long; the limit is {max_chars}.")
+    return text

@@ -1,0 +1,187 @@
+"""Scope verdicts: does a catalog entry cover the thing asked about?
+
+A wrong "yes" is a contractual promise, so `included` needs a clause of the entry that mentions every
+concept of the topic (a concept is a word of the question or its glossary synonyms, so English topics
+reach the Chinese clauses); an exclusion clause that mentions it wins over any inclusion; anything else
+is `not_listed`."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from ingest.models import Entry
+from kb.chunks import entry_clauses
+from bot.models import Verdict
+
+INCLUDED_COVERAGE = 0.66
+# Part-of-speech tags (jieba) of words that can name what is asked about; the rest (pronouns, adverbs,
+# particles, measure words, time words) is conversation.
+_CONTENT_TAGS = ("n", "v", "a", "eng", "x", "l", "i", "j", "m")
+_SKIP_TAGS = ("nr", "ad", "an")
+# Verbs and nouns that frame a need rather than name it.
+_GENERIC = frozenset(
+    "服务 内容 提供 客户 金蝶 相关 工作 事情 东西 项目 问题 系统 公司 我们 能 会 要 想 需要 可以 做 帮 给 发 有 是 "
+    "出 进 搞 弄 派 安排 管 包 包括 包含 含 涵盖 覆盖 用 来 去 让 进行 负责 支持 帮忙 吗 呢 "
+    "会给 能给 会派 后会 完会 会帮 能帮 会先 给出 出个 做个 平时 以后 之后 "
+    "service services help thing things stuff kind all any some work provide get do done".split()
+)
+_LATIN_TERM = re.compile(r"^[a-z0-9&+\-. ]+$")
+
+
+def _norm(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the topic asks about, with the surface forms that count as mentioning it."""
+
+    label: str
+    variants: frozenset[str]
+
+    def mentioned_in(self, clause: str) -> bool:
+        lowered = clause.lower()
+        normalised = _norm(clause)
+        for variant in self.variants:
+            if _LATIN_TERM.match(variant):
+                if re.search(rf"(?<![a-z]){re.escape(variant)}(?:s|es)?(?![a-z])", lowered):
+                    return True
+            elif len(variant) >= 2 and variant in normalised:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class ClauseMatch:
+    entry: Entry
+    kind: str
+    clause: str
+    coverage: float
+
+
+class ScopeJudge:
+    """Matches topics to clauses, with glossary synonyms; built once at start-up."""
+
+    def __init__(self, groups: Sequence[Sequence[str]], user_words: Sequence[str]) -> None:
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(60)
+        self._groups = [[term.lower() for term in group] for group in groups]
+        tokenizer = jieba.Tokenizer()
+        for word in user_words:
+            if not _LATIN_TERM.match(word.lower()):
+                tokenizer.add_word(_norm(word), freq=50_000)
+        self._pos = jieba.posseg.POSTokenizer(tokenizer)
+
+    def content_words(self, text: str) -> list[str]:
+        """Words that can name a thing asked about: content parts of speech, no single Chinese characters."""
+        words = []
+        for pair in self._pos.cut(text):
+            word, flag = pair.word.strip().lower(), pair.flag
+            if not word or word in _GENERIC or flag.startswith(_SKIP_TAGS) or not flag.startswith(_CONTENT_TAGS):
+                continue
+            if flag.startswith("m") and not re.search(r"\d", word):
+                continue  # quantities matter ("50 人天"), counting words (一些, 两个) do not
+            if _LATIN_TERM.match(word) or len(word) >= 2:
+                words.append(word)
+        return list(dict.fromkeys(words))
+
+    def concepts(self, topic: str) -> list[Concept]:
+        """Glossary groups the topic mentions, then its remaining content words, each as a concept."""
+        rest = topic.lower()
+        found: list[Concept] = []
+        terms = sorted(
+            ((term, index) for index, group in enumerate(self._groups) for term in group),
+            key=lambda pair: len(pair[0]),
+            reverse=True,
+        )
+        for term, index in terms:
+            if _mentions(rest, term):
+                found.append(Concept(term, frozenset(_norm(t) if not _LATIN_TERM.match(t) else t for t in self._groups[index])))
+                rest = _remove(rest, term)
+        merged: dict[frozenset[str], Concept] = {}
+        for concept in found:
+            merged.setdefault(concept.variants, concept)
+        words = self.content_words(rest)
+        if merged:
+            # Leftover English words cannot be checked against Chinese clauses once the glossary has
+            # translated the topic's key terms ("penetration testing" -> 渗透).
+            words = [w for w in words if not re.search(r"[a-z]", w)]
+        for word in words:
+            merged.setdefault(frozenset([word]), Concept(word, frozenset([word])))
+        return list(merged.values())
+
+    def best_clause(self, concepts: list[Concept], entry: Entry, kinds: set[str]) -> ClauseMatch | None:
+        """The clause covering most concepts; a concept in the product's own name is covered everywhere."""
+        best: ClauseMatch | None = None
+        named = [c for c in concepts if _mentions(entry.product, c.label) or fuzz.ratio(c.label, entry.product) >= 75]
+        for kind, clause in entry_clauses(entry):
+            if kind not in kinds:
+                continue
+            if kind == "exclusion" and not any(c.mentioned_in(_without_name_words(clause, entry)) for c in concepts if c not in named):
+                continue  # an exclusion must itself mention what is asked about, beyond the product's own name
+            covered = sum(c in named or c.mentioned_in(clause) for c in concepts) / len(concepts)
+            if covered and (best is None or covered > best.coverage):
+                best = ClauseMatch(entry, kind, clause, covered)
+        return best
+
+    def judge(self, topic: str, entry: Entry) -> tuple[Verdict, ClauseMatch | None]:
+        """The verdict for `topic` in `entry`, with the clause that decides it (None for not_listed)."""
+        concepts = self.concepts(topic)
+        if not concepts:
+            return "not_listed", None
+        exclusion = self.best_clause(concepts, entry, {"exclusion"})
+        if exclusion and exclusion.coverage >= INCLUDED_COVERAGE:
+            return "excluded", exclusion
+        inclusion = self.best_clause(concepts, entry, {"description", "item", "note"})
+        if inclusion and inclusion.coverage >= INCLUDED_COVERAGE and not _negated(inclusion.clause, concepts):
+            return "included", inclusion
+        return "not_listed", None
+
+    def covering_entries(self, topic: str, entries: Sequence[Entry]) -> list[ClauseMatch]:
+        """Entries with a clause that includes the topic, best covered first (catalog order breaks ties)."""
+        concepts = self.concepts(topic)
+        if not concepts:
+            return []
+        matches = []
+        for entry in entries:
+            exclusion = self.best_clause(concepts, entry, {"exclusion"})
+            if exclusion and exclusion.coverage >= INCLUDED_COVERAGE:
+                continue
+            match = self.best_clause(concepts, entry, {"description", "item"})
+            if match and match.coverage >= INCLUDED_COVERAGE and not _negated(match.clause, concepts):
+                matches.append(match)
+        return sorted(matches, key=lambda m: -m.coverage)
+
+
+def _mentions(text: str, term: str) -> bool:
+    if _LATIN_TERM.match(term):
+        return re.search(rf"(?<![a-z]){re.escape(term)}(?:s|es)?(?![a-z])", text.lower()) is not None
+    return len(_norm(term)) >= 2 and _norm(term) in _norm(text)
+
+
+def _remove(text: str, term: str) -> str:
+    if _LATIN_TERM.match(term):
+        return re.sub(rf"(?<![a-z]){re.escape(term)}(?:s|es)?(?![a-z])", " ", text)
+    return text.replace(term, " ")
+
+
+def _without_name_words(clause: str, entry: Entry) -> str:
+    """The clause without the two-character words of the product's name (安全 in 安全防护服务)."""
+    name = _norm(entry.product)
+    for start in range(len(name) - 1):
+        clause = clause.replace(name[start : start + 2], " ")
+    return clause
+
+
+def _negated(clause: str, concepts: list[Concept]) -> bool:
+    """A concept that appears only after 不包含/不含 inside an item is excluded there, not included."""
+    match = re.search(r"不包含|不含|不包括|除外", clause)
+    if not match:
+        return False
+    head = clause[: match.start()]
+    return not all(concept.mentioned_in(head) for concept in concepts)

@@ -5,9 +5,6 @@ import os
 
 from pydantic import BaseModel, Field
 
-DEFAULT_SUPPORT_CONTACT = "您的金蝶客户成功经理 (your Kingdee customer success manager)"
-
-
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -21,7 +18,6 @@ def _env_int(name: str, default: int) -> int:
 class ServeSettings(BaseModel):
     """Limits are generous by default; tests and operators tighten them per deployment."""
 
-    support_contact: str = DEFAULT_SUPPORT_CONTACT
     log_retention_days: int = Field(default=90, ge=1)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     max_question_chars: int = Field(default=2000, ge=1)
@@ -31,7 +27,6 @@ class ServeSettings(BaseModel):
     @classmethod
     def from_env(cls) -> ServeSettings:
         return cls(
-            support_contact=os.environ.get("KB_SUPPORT_CONTACT", "").strip() or DEFAULT_SUPPORT_CONTACT,
             log_retention_days=_env_int("KB_LOG_RETENTION_DAYS", 90),
             max_request_bytes=_env_int("KB_MAX_REQUEST_BYTES", 1_048_576),
             max_question_chars=_env_int("KB_MAX_QUESTION_CHARS", 2000),

@@ -1,0 +1,155 @@
+"""Customer chat: the full page and the compact embeddable widget share one builder.
+
+The displayed conversation holds sanitized Markdown; a parallel `turns` state holds the raw text the
+bot sees as history and the logbook id of each answer, so feedback lands on the right question.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from bot.models import Answer
+from bot.surfaces.api import ChatBot
+from bot.surfaces.logbook import Logbook
+from bot.compose import support_contact
+from bot.surfaces.render import chat_markdown
+from bot.surfaces.sanitize import safe_markdown
+from bot.surfaces.settings import ServeSettings
+
+EXAMPLE_QUESTIONS = [
+    "升级服务包含哪些内容？",
+    "系统太卡了，有什么服务可以帮忙？",
+    "数据库转换服务包括工具授权吗？",
+    "Does the data migration service include data cleansing?",
+]
+
+TITLE = "金蝶专项服务 · 智能问答 Service Catalog Assistant"
+INTRO = (
+    "根据《专项服务产品清单》回答服务范围问题，每个回答都注明出处。"
+    " Answers come only from the service catalog, with the entry they cite. 具体权益以签署的合同为准。"
+)
+
+
+def _bot_history(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"role": t["role"], "content": t["content"]} for t in turns]
+
+
+class ChatHandlers:
+    """The event functions, kept apart from the layout so the flow reads top to bottom."""
+
+    def __init__(self, bot: ChatBot, settings: ServeSettings, logbook: Logbook | None) -> None:
+        self.bot = bot
+        self.settings = settings
+        self.logbook = logbook
+
+    def add_question(self, question: str, chat: list[dict[str, Any]], turns: list[dict[str, Any]]
+                     ) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("请输入问题。Please type a question.", duration=4)
+        if len(question) > self.settings.max_question_chars:
+            raise gr.Error(
+                f"问题太长（{len(question)} 字），请控制在 {self.settings.max_question_chars} 字以内。"
+                f" Question too long: the limit is {self.settings.max_question_chars} characters.",
+                duration=6,
+            )
+        chat = [*chat, {"role": "user", "content": safe_markdown(question)}]
+        turns = [*turns, {"role": "user", "content": question}]
+        return "", chat, turns
+
+    def add_example(self, chat: list[dict[str, Any]], turns: list[dict[str, Any]], data: gr.SelectData
+                    ) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+        return self.add_question(data.value["text"], chat, turns)
+
+    def stream_answer(self, chat: list[dict[str, Any]], turns: list[dict[str, Any]], request: gr.Request
+                      ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        question = turns[-1]["content"]
+        chat = [*chat, {"role": "assistant", "content": ""}]
+        streamed = ""
+        final: Answer | None = None
+        for event in self.bot.stream(question, _bot_history(turns[:-1])):
+            if event.delta:
+                streamed += event.delta
+                chat[-1] = {"role": "assistant", "content": safe_markdown(streamed)}
+                yield chat, turns
+            if event.final is not None:
+                final = event.final
+        if final is None:
+            raise RuntimeError("bot.stream ended without a final answer")
+        chat[-1] = {"role": "assistant", "content": chat_markdown(final)}
+        exchange_id = self._record(question, final, getattr(request, "session_hash", None) or "")
+        turns = [*turns, {"role": "assistant", "content": final.answer, "exchange_id": exchange_id}]
+        yield chat, turns
+
+    def feedback(self, turns: list[dict[str, Any]], data: gr.LikeData) -> None:
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        if self.logbook is None or not isinstance(index, int) or not 0 <= index < len(turns):
+            return
+        exchange_id = turns[index].get("exchange_id")
+        if exchange_id is not None and data.liked in (True, False):
+            self.logbook.set_feedback(int(exchange_id), helpful=bool(data.liked))
+
+    def api_chat(self, message: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        """For gradio_client: one answer with its citations, history as OpenAI-style turns."""
+        question = (message or "").strip()
+        if not question or len(question) > self.settings.max_question_chars:
+            raise gr.Error(f"The question must be 1 to {self.settings.max_question_chars} characters long.")
+        turns = [{"role": t["role"], "content": str(t["content"])} for t in history or []
+                 if isinstance(t, dict) and t.get("role") in ("user", "assistant") and "content" in t]
+        answer = self.bot.ask(question, turns)
+        self._record(question, answer, "gradio-api")
+        return answer.model_dump()
+
+    def _record(self, question: str, answer: Answer, session: str) -> int | None:
+        if self.logbook is None:
+            return None
+        return self.logbook.record(question, answer, surface="web", session=session)
+
+
+def build_chat(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None, *, compact: bool) -> gr.Blocks:
+    """The customer page (`compact=False`) or the chat-only widget for iframes (`compact=True`)."""
+    handlers = ChatHandlers(bot, settings, logbook)
+    with gr.Blocks(title=TITLE, fill_height=compact) as page:
+        if not compact:
+            gr.Markdown(f"# {TITLE}\n{INTRO}", elem_classes=["kb-header"])
+        turns = gr.State([])
+        chatbot = gr.Chatbot(
+            label="对话 Chat",
+            show_label=False,
+            elem_id="kb-chat",
+            height=None if compact else 520,
+            scale=1,
+            placeholder="**您好！Hello!** 请问有关专项服务的任何问题。Ask anything about our service products.",
+            examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+            feedback_options=("Like", "Dislike"),
+            sanitize_html=True,
+            render_markdown=True,
+            buttons=["copy"],
+            layout="bubble",
+        )
+        question = gr.Textbox(
+            show_label=False,
+            placeholder="请输入您的问题… Type your question",
+            elem_id="kb-question",
+            max_lines=4,
+            submit_btn="发送 Send",
+            autofocus=not compact,
+        )
+
+        def answer_chain(trigger: Any) -> None:
+            trigger.success(handlers.stream_answer, [chatbot, turns], [chatbot, turns], api_visibility="private")
+
+        answer_chain(question.submit(handlers.add_question, [question, chatbot, turns], [question, chatbot, turns],
+                                     api_visibility="private"))
+        answer_chain(chatbot.example_select(handlers.add_example, [chatbot, turns], [question, chatbot, turns],
+                                            api_visibility="private"))
+        chatbot.like(handlers.feedback, [turns], None, api_visibility="private")
+        chatbot.clear(lambda: [], None, turns, api_visibility="private")  # the chatbot's own trash button
+        gr.api(handlers.api_chat, api_name="chat")
+        if not compact:
+            gr.Markdown(f"<small>找不到答案？Can't find it? {safe_markdown(support_contact('zh'))}"
+                        " · <a href=\"/staff\">客服查询 Staff lookup</a></small>", elem_classes=["kb-footer"])
+    page.queue(max_size=64, default_concurrency_limit=4)
+    return page

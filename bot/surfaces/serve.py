@@ -1,0 +1,59 @@
+"""`kbbot serve`: build the bot once (ingesting the bundled catalog on first start), then serve everything."""
+from __future__ import annotations
+
+import socket
+import sys
+
+import click
+
+PAGES = (("chat", "/"), ("widget", "/widget/"), ("embed demo", "/embed-demo"), ("staff lookup", "/staff/"),
+         ("API", "/v1/chat/completions"), ("health", "/healthz"))
+
+
+def _fail(message: str) -> None:
+    click.echo(f"kbbot serve: {message}", err=True)
+    sys.exit(2)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail in a second, before the knowledge base is loaded, when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+@click.command("serve")
+@click.option("--host", envvar="KB_HOST", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", envvar="KB_PORT", default=7860, show_default=True, type=click.IntRange(1, 65535),
+              help="TCP port.")
+def serve_command(host: str, port: int) -> None:
+    """Serve the chat widget, staff lookup and OpenAI-compatible API on one port."""
+    from bot.surfaces.settings import ServeSettings
+
+    try:
+        settings = ServeSettings.from_env()
+    except ValueError as exc:
+        _fail(str(exc).splitlines()[0])
+    _check_port_free(host, port)
+
+    import uvicorn
+
+    from bot.chain import CatalogBot
+    from bot.surfaces.web import create_app
+    from kb.errors import KBError
+
+    click.echo("kbbot: loading the knowledge base (the first start builds it from the bundled catalog)…", err=True)
+    try:
+        bot = CatalogBot()
+    except KBError as exc:
+        _fail(str(exc).splitlines()[0])
+    app = create_app(bot=bot, kb=bot.kb, settings=settings)
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    click.echo(f"kbbot serving catalog {bot.kb.catalog.catalog_version} ({len(bot.kb.catalog.entries)} entries)")
+    for label, path in PAGES:
+        click.echo(f"  {label:<13} {base}{path}")
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

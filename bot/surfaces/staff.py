@@ -1,0 +1,217 @@
+"""Staff lookup: search with highlighted clauses, copyable cited answers, the catalog and its versions,
+question-set runs, and the questions the bot could not answer.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import gradio as gr
+
+from bot.surfaces.api import ChatBot
+from bot.surfaces.logbook import Logbook
+from bot.surfaces.render import copyable_answer
+from bot.surfaces.sanitize import escape_markup, safe_markdown
+from bot.surfaces.settings import ServeSettings
+from ingest.models import Catalog, Entry
+from kb.models import EntryHit
+
+ALL_CATEGORIES = "全部类别 All categories"
+
+# (question set path, output directory) -> the runner writes report.md / report.png / results.jsonl there.
+EvalRunner = Callable[[Path, Path], Any]
+
+
+class StaffKnowledgeBase(Protocol):
+    catalog: Catalog
+    active_version: str | None
+
+    def search(self, query: str, k: int = 5, category: str | None = None) -> list[EntryHit]: ...
+    def versions(self) -> list[Any]: ...
+    def version_catalog(self, version: str) -> Catalog: ...
+
+
+def _version_name(info: Any) -> str:
+    return info if isinstance(info, str) else str(getattr(info, "version", info))
+
+
+def _matches(clause: str, hit: EntryHit) -> bool:
+    return any(e.text and (e.text in clause or clause in e.text) for e in hit.evidence)
+
+
+def _clause(text: str, hit: EntryHit) -> str:
+    safe = safe_markdown(text)
+    return f"<mark>{safe}</mark>" if _matches(text, hit) else safe
+
+
+def entry_markdown(entry: Entry, hit: EntryHit | None = None) -> str:
+    """The whole entry with its page; clauses that matched the query are highlighted."""
+    mark = (lambda text: _clause(text, hit)) if hit else safe_markdown
+    lines = [f"**{escape_markup(entry.product)}** · {escape_markup(entry.category)} · 第 {entry.page} 页 (p. {entry.page})",
+             "", mark(entry.description)]
+    if entry.items:
+        lines += ["", "服务内容 Service contents:"] + [f"{n}. {mark(item)}" for n, item in enumerate(entry.items, 1)]
+    if entry.exclusions:
+        lines += ["", "不包含 Not included:"] + [f"- {mark(clause)}" for clause in entry.exclusions]
+    return "\n".join(lines)
+
+
+def hits_markdown(hits: list[EntryHit]) -> str:
+    if not hits:
+        return "没有找到匹配的条目。No matching entries."
+    blocks = []
+    for rank, hit in enumerate(hits, 1):
+        opened = " open" if rank == 1 else ""
+        summary = (f"{rank}. {escape_markup(hit.entry.product)} · {escape_markup(hit.entry.category)}"
+                   f" · 第 {hit.entry.page} 页 <small>(score {hit.score:.3f})</small>")
+        blocks.append(f"<details class=\"kb-citation\"{opened}><summary>{summary}</summary>\n\n"
+                      f"{entry_markdown(hit.entry, hit)}\n\n</details>")
+    return "\n\n".join(blocks)
+
+
+def catalog_markdown(catalog: Catalog) -> str:
+    by_category: dict[str, list[Entry]] = {}
+    for entry in catalog.entries:
+        by_category.setdefault(entry.category, []).append(entry)
+    parts = [f"当前目录版本 Active catalog version: **{escape_markup(catalog.catalog_version)}**"
+             f" · {len(catalog.entries)} 个条目 entries"]
+    for category, entries in by_category.items():
+        parts.append(f"\n### {escape_markup(category)} ({len(entries)})")
+        for entry in entries:
+            parts.append(f"<details class=\"kb-citation\"><summary>{escape_markup(entry.product)} · 第 {entry.page} 页"
+                         f"</summary>\n\n{entry_markdown(entry)}\n\n</details>")
+    return "\n".join(parts)
+
+
+def diff_markdown(diff: dict[str, Any], old: str, new: str) -> str:
+    def name(item: Any) -> str:
+        if isinstance(item, dict):
+            return str(item.get("product") or item.get("id") or item)
+        return str(getattr(item, "product", item))
+
+    parts = [f"### {escape_markup(old)} → {escape_markup(new)}"]
+    for key, label in (("added", "新增 Added"), ("removed", "删除 Removed"), ("changed", "变更 Changed")):
+        items = diff.get(key) or []
+        parts.append(f"\n**{label}** ({len(items)})")
+        for item in items:
+            detail = ""
+            if isinstance(item, dict):
+                extra = {k: v for k, v in item.items() if k not in ("product", "id") and v}
+                detail = "".join(f"\n  - {escape_markup(str(k))}: {safe_markdown(str(v))}" for k, v in extra.items())
+            parts.append(f"- {escape_markup(name(item))}{detail}")
+    if not any(diff.get(k) for k in ("added", "removed", "changed")):
+        parts.append("\n两个版本内容相同。The two versions are identical.")
+    return "\n".join(parts)
+
+
+def unanswered_rows(logbook: Logbook) -> list[list[str]]:
+    rows = []
+    for exchange in logbook.unanswered():
+        reason = "未回答 abstained" if exchange.abstained else "👎 不满意 unhelpful"
+        when = datetime.fromtimestamp(exchange.created_at).strftime("%Y-%m-%d %H:%M")
+        rows.append([when, reason, exchange.surface, exchange.question, exchange.answer[:300]])
+    return rows
+
+
+class StaffHandlers:
+    def __init__(self, bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings, logbook: Logbook,
+                 eval_runner: EvalRunner | None) -> None:
+        self.bot, self.kb, self.settings, self.logbook = bot, kb, settings, logbook
+        self.eval_runner = eval_runner
+
+    def search(self, query: str, category: str) -> tuple[str, str]:
+        query = (query or "").strip()
+        if not query:
+            raise gr.Error("请输入搜索内容。Please type what to look up.")
+        if len(query) > self.settings.max_question_chars:
+            raise gr.Error(f"Query too long: the limit is {self.settings.max_question_chars} characters.")
+        hits = self.kb.search(query, k=5, category=None if category in (None, "", ALL_CATEGORIES) else category)
+        answer = self.bot.ask(query, [])
+        return hits_markdown(hits), copyable_answer(answer)
+
+    def versions(self) -> list[str]:
+        return [_version_name(v) for v in self.kb.versions()]
+
+    def diff(self, old: str | None, new: str | None) -> str:
+        if not old or not new:
+            raise gr.Error("请选择两个版本。Pick two versions to compare.")
+        from kb.diff import diff_catalogs
+
+        return diff_markdown(diff_catalogs(self.kb.version_catalog(old), self.kb.version_catalog(new)), old, new)
+
+    def run_eval(self, upload: str | None) -> tuple[str, str | None, str | None]:
+        if self.eval_runner is None:
+            raise gr.Error("评测模块不可用。The eval runner is not installed.")
+        if not upload:
+            raise gr.Error("请上传 JSONL 问题集。Upload a question set (.jsonl) first.")
+        out_dir = Path(tempfile.mkdtemp(prefix="kbbot-eval-"))
+        started = time.perf_counter()
+        try:
+            self.eval_runner(Path(upload), out_dir)
+        except (ValueError, OSError) as exc:
+            raise gr.Error(f"问题集无法运行 The set could not run: {exc}") from exc
+        report = out_dir / "report.md"
+        text = report.read_text(encoding="utf-8") if report.exists() else "(no report.md written)"
+        chart = out_dir / "report.png"
+        results = out_dir / "results.jsonl"
+        header = f"运行完成 Finished in {time.perf_counter() - started:.1f} s.\n\n"
+        return (header + safe_markdown(text), str(chart) if chart.exists() else None,
+                str(results) if results.exists() else None)
+
+
+def build_staff(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings, logbook: Logbook,
+                eval_runner: EvalRunner | None) -> gr.Blocks:
+    handlers = StaffHandlers(bot, kb, settings, logbook, eval_runner)
+    categories = [ALL_CATEGORIES, *dict.fromkeys(e.category for e in kb.catalog.entries)]
+    with gr.Blocks(title="客服查询 Staff lookup · kbbot") as page:
+        gr.Markdown("# 客服查询 Staff lookup\n检索服务目录、复制带出处的回答、查看版本差异与未解决问题。"
+                    " Search the catalog, copy cited answers, compare editions, review unanswered questions."
+                    " · <a href=\"/\">客户对话 Customer chat</a>", elem_classes=["kb-header"])
+        with gr.Tabs():
+            with gr.Tab("查询 Search", id="search"):
+                with gr.Row(equal_height=True):
+                    query = gr.Textbox(label="问题或关键词 Question or keywords", elem_id="staff-query", scale=6,
+                                       placeholder="例如：数据库转换服务包括工具授权吗？")
+                    category = gr.Dropdown(categories, value=ALL_CATEGORIES, label="类别 Category", scale=2)
+                    search = gr.Button("搜索 Search", variant="primary", scale=1, elem_id="staff-search")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        results = gr.Markdown("输入问题后点击搜索。Type a question and press Search.",
+                                              elem_id="staff-results")
+                    with gr.Column(scale=2):
+                        ready = gr.Textbox(label="可复制的回答（含出处）Ready-to-copy answer with source", lines=14,
+                                           buttons=["copy"], interactive=False, elem_id="staff-answer")
+                for trigger in (query.submit, search.click):
+                    trigger(handlers.search, [query, category], [results, ready], api_visibility="private")
+            with gr.Tab("目录 Catalog", id="catalog"):
+                with gr.Row():
+                    versions = handlers.versions()
+                    old = gr.Dropdown(versions, value=versions[0] if versions else None, label="旧版本 Old version")
+                    new = gr.Dropdown(versions, value=versions[-1] if versions else None, label="新版本 New version")
+                    compare = gr.Button("比较 Compare", scale=0, min_width=120)
+                diff = gr.Markdown()
+                compare.click(handlers.diff, [old, new], diff, api_visibility="private")
+                gr.Markdown(catalog_markdown(kb.catalog), elem_id="staff-catalog")
+            with gr.Tab("评测 Question sets", id="eval"):
+                gr.Markdown("上传公共格式的 JSONL 问题集并运行。Upload a question set in the public JSONL format.")
+                with gr.Row():
+                    upload = gr.File(label="问题集 Question set (.jsonl)", file_types=[".jsonl"], type="filepath")
+                    run = gr.Button("运行 Run", variant="primary", scale=0, min_width=120)
+                report = gr.Markdown()
+                with gr.Row():
+                    chart = gr.Image(label="报告图表 Report chart", type="filepath", interactive=False)
+                    results_file = gr.File(label="结果 results.jsonl", interactive=False)
+                run.click(handlers.run_eval, upload, [report, chart, results_file], api_visibility="private")
+            with gr.Tab("未解决问题 Unanswered", id="unanswered") as unanswered_tab:
+                refresh = gr.Button("刷新 Refresh", scale=0, min_width=120)
+                table = gr.Dataframe(headers=["时间 Time", "原因 Reason", "来源 Surface", "问题 Question",
+                                              "回答 Answer"], datatype="str", wrap=True, interactive=False,
+                                     elem_id="staff-unanswered")
+                for trigger in (refresh.click, unanswered_tab.select, page.load):
+                    trigger(lambda: unanswered_rows(logbook), None, table, api_visibility="private")
+    page.queue(max_size=32, default_concurrency_limit=2)
+    return page

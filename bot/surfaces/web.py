@@ -1,0 +1,86 @@
+"""One ASGI app on one port: the HTTP API, the customer chat, the embeddable widget and the staff lookup."""
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from bot.surfaces.api import ChatBot, build_router, install_error_handlers
+from bot.surfaces.chat import TITLE, build_chat
+from bot.surfaces.guard import RequestGuard
+from bot.surfaces.logbook import Logbook, default_log_path
+from bot.surfaces.settings import ServeSettings
+from bot.surfaces.staff import StaffKnowledgeBase, build_staff
+
+THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="sky", neutral_hue="slate",
+                       font=["Noto Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "sans-serif"],
+                       font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])  # no remote web fonts
+
+CSS = """
+.kb-header h1 { font-size: 1.5rem !important; margin-bottom: .2rem; }
+.kb-header p, .kb-footer { color: var(--body-text-color-subdued); }
+details.kb-citation { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .35rem .6rem;
+  margin: .35rem 0; background: var(--background-fill-secondary); }
+details.kb-citation summary { cursor: pointer; font-weight: 600; font-size: .92em; }
+details.kb-citation blockquote { margin: .4rem 0 .1rem; font-size: .92em; }
+mark { background: #fde68a; padding: 0 .1em; border-radius: 3px; }
+footer { display: none !important; }
+"""
+
+WIDGET_CSS = CSS + """
+.gradio-container { padding: 6px !important; max-width: 100% !important; }
+#kb-chat { min-height: 300px; }
+"""
+
+EMBED_SNIPPET = (
+    '<iframe src="{origin}/widget/" title="{title}" style="width:400px;height:620px;border:1px solid #d0d7de;'
+    'border-radius:12px" loading="lazy"></iframe>'
+)
+
+
+def _embed_demo_page() -> str:
+    snippet = EMBED_SNIPPET.format(origin="", title="客服助手 Support assistant")
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>Embed demo · kbbot widget</title>
+<style>body{{font-family:system-ui,'Noto Sans SC','Microsoft YaHei',sans-serif;margin:2rem;background:#f6f8fa;color:#24292f}}
+main{{display:flex;gap:2rem;align-items:flex-start}} article{{max-width:36rem}} pre{{white-space:pre-wrap;word-break:break-all;background:#eaeef2;padding:.6rem;border-radius:6px}}</style>
+</head><body><main><article><h1>某供应商网站 · Vendor site</h1>
+<p>这是一个测试页面，演示如何用 iframe 嵌入聊天小部件。This page shows the chat widget embedded with one iframe:</p>
+<pre><code>{snippet.replace('<', '&lt;').replace('>', '&gt;')}</code></pre></article>
+<aside>{snippet}</aside></main></body></html>"""
+
+
+def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | None = None,
+               logbook: Logbook | None = None, eval_runner: Any = None) -> FastAPI:
+    """Everything is injected so tests can serve fakes and the server builds the real bot once."""
+    settings = settings or ServeSettings.from_env()
+    logbook = logbook or Logbook(default_log_path(), settings.log_retention_days)
+
+    def catalog_info() -> dict[str, Any]:
+        catalog = kb.catalog
+        return {"catalog_version": catalog.catalog_version, "entries": len(catalog.entries),
+                "active_version": kb.active_version}
+
+    app = FastAPI(title="kbbot", docs_url="/v1/docs", openapi_url="/v1/openapi.json", redoc_url=None)
+    install_error_handlers(app)
+    app.include_router(build_router(bot, settings, logbook, catalog_info))
+
+    @app.get("/embed-demo", response_class=HTMLResponse, include_in_schema=False)
+    def embed_demo() -> str:
+        return _embed_demo_page()
+
+    mounts = [
+        ("/widget", build_chat(bot, settings, logbook, compact=True), WIDGET_CSS),
+        ("/staff", build_staff(bot, kb, settings, logbook, eval_runner), CSS),
+        ("", build_chat(bot, settings, logbook, compact=False), CSS),  # last: "" catches every other path
+    ]
+    for path, blocks, css in mounts:
+        app = gr.mount_gradio_app(app, blocks, path=path, theme=THEME, css=css, footer_links=[], ssr_mode=False,
+                                  max_file_size="5mb")
+    app.add_middleware(RequestGuard, max_request_bytes=settings.max_request_bytes,
+                       rate_limit_per_minute=settings.rate_limit_per_minute, max_in_flight=settings.max_in_flight)
+    app.state.logbook = logbook
+    app.state.title = TITLE
+    return app

@@ -1,0 +1,189 @@
+"""Fakes with the bot and KB interfaces, for the in-process app tests; the live-server tests use the real ones."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.models import Answer, Citation, StreamEvent
+from bot.surfaces.logbook import Logbook
+from ingest.models import Catalog, Entry
+from kb.models import EntryHit, Evidence
+
+ENTRIES = [
+    Entry(id="升级服务", product="升级服务", category="升级服务", page=1,
+          description="金蝶成立升级专项小组为客户提供升级服务，保障将产品升级到约定版本。",
+          items=["方案制定：提供升级服务方案、升级执行计划", "升级测试：搭建升级测试环境，执行升级操作"],
+          text="升级服务 金蝶成立升级专项小组 方案制定 升级测试"),
+    Entry(id="数据迁移服务", product="数据迁移服务", category="升级服务", page=1,
+          description="金蝶为客户提供的数据迁移服务，保障将原系统数据迁移至目标系统。",
+          items=["方案制定：确定数据迁移的范围", "服务保障：确保数据准确"],
+          exclusions=["不包含数据清洗"],
+          text="数据迁移服务 原系统数据迁移至目标系统 不包含数据清洗"),
+    Entry(id="性能优化服务", product="性能优化服务", category="系统运维服务", page=2,
+          description="针对系统运行缓慢问题进行诊断和优化。", items=["性能诊断", "优化实施"],
+          text="性能优化服务 系统运行缓慢 性能诊断 优化实施"),
+]
+VERSIONS = ["2025-01-01", "2025-07-01"]
+KBBOT = Path(sys.executable).with_name("kbbot")
+
+
+def fake_catalog(version: str = "2025-07-01") -> Catalog:
+    entries = ENTRIES if version == "2025-07-01" else ENTRIES[:2]
+    return Catalog(catalog_version=version, source="fake", entries=entries)
+
+
+class FakeKB:
+    def __init__(self) -> None:
+        self.catalog = fake_catalog()
+        self.active_version = "2025-07-01"
+
+    def search(self, query: str, k: int = 5, category: str | None = None) -> list[EntryHit]:
+        scored = []
+        for entry in self.catalog.entries:
+            if category and entry.category != category:
+                continue
+            clauses = [entry.description, *entry.items, *entry.exclusions]
+            matched = [c for c in clauses if any(ch in c for ch in query if ch.strip() and ord(ch) > 0x2E80)]
+            score = sum(ch in entry.text for ch in set(query)) / max(1, len(set(query)))
+            if matched or entry.product in query:
+                scored.append(EntryHit(entry=entry, score=score, evidence=[
+                    Evidence(chunk_id=f"{entry.id}-{n}", kind="item", text=c, score=score) for n, c in enumerate(matched)]))
+        return sorted(scored, key=lambda hit: -hit.score)[:k]
+
+    def versions(self) -> list[str]:
+        return list(VERSIONS)
+
+    def version_catalog(self, version: str) -> Catalog:
+        return fake_catalog(version)
+
+
+class FakeBot:
+    """Answers from the first fake KB hit; abstains when nothing matches. `delay` simulates a slow answer."""
+
+    def __init__(self, kb: FakeKB | None = None, delay: float = 0.0) -> None:
+        self.kb = kb or FakeKB()
+        self.delay = delay
+        self.calls: list[tuple[str, list[dict[str, str]]]] = []
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
+        self.calls.append((question, list(history or [])))
+        if self.delay:
+            time.sleep(self.delay)
+        hits = [h for h in self.kb.search(question) if h.entry.product in question or h.score > 0.5]
+        if not hits:
+            return Answer(answer="抱歉，服务目录中没有相关信息。", abstained=True, catalog_version="2025-07-01")
+        entry = hits[0].entry
+        return Answer(
+            answer=f"**{entry.product}**：{entry.description}",
+            citations=[Citation(product=entry.product, category=entry.category, page=entry.page,
+                                quote=entry.description)],
+            catalog_version="2025-07-01",
+        )
+
+    def stream(self, question: str, history: list[dict[str, str]] | None = None) -> Iterator[StreamEvent]:
+        answer = self.ask(question, history)
+        for start in range(0, len(answer.answer), 8):
+            yield StreamEvent(delta=answer.answer[start:start + 8])
+        yield StreamEvent(final=answer)
+
+
+@pytest.fixture
+def fake_bot() -> FakeBot:
+    return FakeBot()
+
+
+@pytest.fixture
+def logbook(tmp_path: Path) -> Iterator[Logbook]:
+    book = Logbook(tmp_path / "logbook.sqlite3", retention_days=90)
+    yield book
+    book.close()
+
+
+def make_app(bot: Any, tmp_path: Path, **settings: Any) -> Any:
+    from bot.surfaces.settings import ServeSettings
+    from bot.surfaces.web import create_app
+
+    return create_app(bot=bot, kb=bot.kb, settings=ServeSettings(**settings),
+                      logbook=Logbook(tmp_path / "logbook.sqlite3"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Real HTTP on loopback for an in-process app (fake bot), torn down on exit."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("in-process uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+SUPPORT_CONTACT = "400-830-0555 客服热线 (test contact)"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real `kbbot serve` (real bot, real KB built on first start) in a subprocess on a free port."""
+    home = tmp_path_factory.mktemp("live_kb_home")
+    port = free_port()
+    env = {**os.environ, "KB_HOME": str(home), "KB_SUPPORT_CONTACT": SUPPORT_CONTACT,
+           "KB_RATE_LIMIT_PER_MINUTE": "100000", "KB_MAX_IN_FLIGHT": "64"}
+    env.pop("KB_CHROMA_URL", None)
+    log_path = home / "serve.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([str(KBBOT), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(process, url, log_path)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float = 240) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"kbbot serve exited {process.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"kbbot serve not healthy after {timeout} s:\n{log_path.read_text(errors='replace')[-3000:]}")

@@ -1,0 +1,77 @@
+"""Hostile input against the real app over real HTTP: oversize bodies, floods, overload."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.surfaces.guard import TokenBuckets
+from tests.surfaces.conftest import FakeBot, make_app, serve_in_thread
+
+QUESTION = {"messages": [{"role": "user", "content": "升级服务包含什么？"}]}
+
+
+def post(url: str, **kwargs: object) -> httpx.Response:
+    return httpx.post(f"{url}/v1/chat/completions", timeout=30, **kwargs)
+
+
+def test_buckets_refill_over_time() -> None:
+    buckets = TokenBuckets(per_minute=60)
+    assert all(buckets.take("a", now=100.0) == 0 for _ in range(60))
+    wait = buckets.take("a", now=100.0)
+    assert 0 < wait <= 1.0
+    assert buckets.take("b", now=100.0) == 0  # other clients are unaffected
+    assert buckets.take("a", now=101.5) == 0
+
+
+@pytest.fixture(scope="module")
+def small_limits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    app = make_app(FakeBot(), tmp_path_factory.mktemp("guard"), max_request_bytes=4096, rate_limit_per_minute=1000)
+    with serve_in_thread(app) as url:
+        yield url
+
+
+def test_oversize_body_is_413(small_limits: str) -> None:
+    response = post(small_limits, json={"messages": [{"role": "user", "content": "升" * 5000}]})
+    assert response.status_code == 413
+    assert "4096 bytes" in response.json()["error"]["message"]
+
+
+def test_oversize_chunked_body_without_length_is_413(small_limits: str) -> None:
+    def body() -> Iterator[bytes]:
+        yield b'{"messages": [{"role": "user", "content": "'
+        for _ in range(10):
+            yield b"x" * 1000
+        yield b'"}]}'
+
+    response = post(small_limits, content=body(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_body_under_the_limit_is_answered(small_limits: str) -> None:
+    assert post(small_limits, json=QUESTION).status_code == 200
+
+
+def test_flooding_client_gets_429_with_retry_after(tmp_path: Path) -> None:
+    app = make_app(FakeBot(), tmp_path, rate_limit_per_minute=5)
+    with serve_in_thread(app) as url:
+        statuses = [post(url, json=QUESTION) for _ in range(8)]
+        assert [r.status_code for r in statuses[:5]] == [200] * 5
+        limited = statuses[-1]
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.json()["error"]["code"] == "rate_limit_exceeded"
+        assert httpx.get(f"{url}/healthz").status_code == 200  # only the API is rate limited
+
+
+def test_overload_sheds_with_503_instead_of_queueing(tmp_path: Path) -> None:
+    app = make_app(FakeBot(delay=1.0), tmp_path, max_in_flight=2)
+    with serve_in_thread(app) as url, ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(r.status_code for r in pool.map(lambda _: post(url, json=QUESTION), range(8)))
+        assert statuses.count(200) >= 2
+        assert statuses.count(503) >= 4
+        assert set(statuses) <= {200, 503}
+        assert post(url, json=QUESTION).status_code == 200  # recovers once the burst is over

@@ -10,7 +10,7 @@ import re
 
 from ingest.layout import ITEM_MARKER
 
-_PARAGRAPH_END = tuple("。：:！？!?")
+_PARAGRAPH_END = tuple("。：:！？.!?")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A clause runs between ，。；： and brackets, but a short aside such as （您） stays inside it.
 _CLAUSE = re.compile(r"(?:[^，。；：（）,;:()！？!?\n]|[（(][^（）()\n]{1,4}[）)])+")

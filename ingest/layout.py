@@ -19,7 +19,12 @@ LineKind = Literal["label", "body", "notes"]
 LABEL_MAX_WIDTH = 24
 
 _SENTENCE_PUNCTUATION = set("，。；：、！？,;:!?")
-_SENTENCE_END = tuple("。！？!?")
+_SENTENCE_END = tuple("。！？.!?")
+_CELL_END = tuple("。！？.!?；;：:")
+_CLAUSE_MARKS = tuple("，、,")
+# A line broken at the column edge is at most this many display columns short of the typical
+# broken line (proportional glyphs, a Latin word that did not fit).
+_WRAP_SLACK = 4
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _COLUMN_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
 ITEM_MARKER = re.compile(r"^\s*(?:[（(]\s*\d{1,2}\s*[）)]|\d{1,2}\s*[）)、]|\d{1,2}\.(?!\d))\s*")
@@ -106,7 +111,8 @@ def read_layout(text: str) -> Layout:
     layout = Layout(lines=[])
     paged = _paged_lines(text)
     header_end = _column_header_index(paged)
-    previous_ends_cell = True
+    wrap_width = _wrap_width([" ".join(raw.split()) for _, raw in paged[header_end + 1:]])
+    previous: Line | None = None
     for index, (page, raw) in enumerate(paged):
         stripped = " ".join(raw.split())
         if date := _PUBLISH_DATE.match(stripped):
@@ -120,19 +126,41 @@ def read_layout(text: str) -> Layout:
             continue  # title and column header
         layout.pages = max(layout.pages, page)
         if notes := _NOTES_HEADING.match(stripped):
-            layout.lines.append(Line(notes.group(1), page, "notes"))
-            previous_ends_cell = True
+            previous = Line(notes.group(1), page, "notes")
+            layout.lines.append(previous)
             continue
-        labels, rest = _split_cells(stripped, previous_ends_cell)
+        cell_may_start = previous is None or previous.kind != "body" or previous.text.endswith(_SENTENCE_END)
+        labels, rest = _split_cells(stripped, cell_may_start)
         layout.lines.extend(Line(label, page, "label") for label in labels)
-        kind: LineKind = "label" if is_label(rest) else "body"
-        layout.lines.append(Line(rest, page, kind))
-        previous_ends_cell = kind == "label" or rest.endswith(_SENTENCE_END)
+        continued = not labels and _runs_on(previous, wrap_width)
+        previous = Line(rest, page, "label" if is_label(rest) and not continued else "body")
+        layout.lines.append(previous)
     if layout.declared_pages and layout.declared_pages != layout.pages:
         layout.warnings.append(
             f"the page marker says {layout.declared_pages} pages but {layout.pages} were found"
         )
     return layout
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """Typical width of a description line broken at the column edge: the median unfinished line
+    wider than a label cell (most of those are broken lines; a cell rarely ends unpunctuated)."""
+    widths = sorted(display_width(line) for line in lines
+                    if display_width(line) > LABEL_MAX_WIDTH and not line.endswith(_CELL_END))
+    return widths[len(widths) // 2] if widths else None
+
+
+def _runs_on(previous: Line | None, wrap_width: int | None) -> bool:
+    """Whether the next line must continue `previous`: a body line cut mid-sentence at the column edge.
+
+    Such a line ends in a clause mark (，、) or fills the column; a short unfinished last line of a
+    cell does neither, so a label may follow it.
+    """
+    if previous is None or previous.kind != "body" or previous.text.endswith(_CELL_END):
+        return False
+    width = display_width(previous.text)
+    fills_column = width > LABEL_MAX_WIDTH and (wrap_width is None or width >= wrap_width - _WRAP_SLACK)
+    return previous.text.endswith(_CLAUSE_MARKS) or fills_column
 
 
 def _column_header_index(paged: list[tuple[int, str]]) -> int:

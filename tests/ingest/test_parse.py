@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest import IngestError, load_catalog, parse_text
+from ingest.layout import LABEL_MAX_WIDTH
 from ingest.models import Catalog
 
 # product, category, page, numbered items, exclusions
@@ -164,28 +165,40 @@ def _wrap(text: str, width: int) -> list[str]:
 @st.composite
 def generated_catalogs(draw: st.DrawFn) -> tuple[str, list[dict]]:
     expected: list[dict] = []
-    lines = ["发布日期 2025-07-01", "1 / 1", "专项服务产品清单", "类别 服务产品 服务说明"]
+    lines: list[str] = []
+    page = 1
     categories = draw(st.lists(st.text(alphabet=_HANZI, min_size=2, max_size=COLUMN_CHARS - 2),
                                min_size=1, max_size=3, unique=True))
     first = True
     for category in categories:
         lines.append(category)
-        count = draw(st.integers(1, 3))
-        for index in range(count):
+        for _ in range(draw(st.integers(1, 3))):
+            if not first and draw(st.booleans()):
+                lines.append("\f")
+                page += 1
             # The parser learns the column width from one unambiguous break: the first product's.
             min_size = COLUMN_CHARS + 1 if first else 2
             product = draw(st.text(alphabet=_HANZI, min_size=min_size, max_size=2 * COLUMN_CHARS))
             first = False
             lines += _wrap(product, COLUMN_CHARS)
-            items = draw(st.lists(_words, max_size=4))
+            items = [item + _item_end(draw, item) for item in draw(st.lists(_words, max_size=4))]
             description = draw(_words) + ("，服务内容包括：" if items else "。")
             lines += _wrap(description, BODY_CHARS)
             for number, item in enumerate(items, start=1):
-                lines += _wrap(f"{number}）{item}；", BODY_CHARS)
-            expected.append({"product": product, "category": category, "description": description,
-                             "items": [f"{item}；" for item in items]})
+                lines += _wrap(f"{number}）{item}", BODY_CHARS)
+            expected.append({"product": product, "category": category, "page": page,
+                             "description": description, "items": items})
+    header = ["发布日期 2025-07-01", f"1 / {page}", "专项服务产品清单", "类别 服务产品 服务说明"]
     blank_lines = draw(st.booleans())
-    return ("\n\n" if blank_lines else "\n").join(lines), expected
+    return ("\n\n" if blank_lines else "\n").join(header + lines), expected
+
+
+def _item_end(draw: st.DrawFn, item: str) -> str:
+    """；, 。 or nothing. Nothing only where a reader of the flat text can tell: an unpunctuated last
+    line about as wide as the column is indistinguishable from a broken one, so it stays narrow."""
+    end = draw(st.sampled_from(["；", "。", ""]))
+    last_line = _wrap(f"1）{item}", BODY_CHARS)[-1]
+    return "；" if end == "" and 2 * len(last_line) > LABEL_MAX_WIDTH else end
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -193,6 +206,6 @@ def generated_catalogs(draw: st.DrawFn) -> tuple[str, list[dict]]:
 def test_generated_catalogs_are_recovered(generated: tuple[str, list[dict]]) -> None:
     text, expected = generated
     catalog = parse_text(text, source="generated.txt")
-    got = [{"product": e.product, "category": e.category, "description": e.description, "items": e.items}
-           for e in catalog.entries]
+    got = [{"product": e.product, "category": e.category, "page": e.page, "description": e.description,
+            "items": e.items} for e in catalog.entries]
     assert got == expected

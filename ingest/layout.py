@@ -112,6 +112,8 @@ def read_layout(text: str) -> Layout:
     paged = _paged_lines(text)
     header_end = _column_header_index(paged)
     wrap_width = _wrap_width([" ".join(raw.split()) for _, raw in paged[header_end + 1:]])
+    # Title and column header, which a multi-page document may repeat at the top of every page.
+    running_header = {" ".join(raw.split()) for _, raw in paged[: header_end + 1]}
     previous: Line | None = None
     for index, (page, raw) in enumerate(paged):
         stripped = " ".join(raw.split())
@@ -122,8 +124,8 @@ def read_layout(text: str) -> Layout:
         if marker := _PAGE_MARKER.match(stripped):
             layout.declared_pages = layout.declared_pages or int(marker.group(2))
             continue
-        if index <= header_end:
-            continue  # title and column header
+        if index <= header_end or stripped in running_header:
+            continue
         layout.pages = max(layout.pages, page)
         if notes := _NOTES_HEADING.match(stripped):
             previous = Line(notes.group(1), page, "notes")

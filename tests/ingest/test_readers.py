@@ -51,6 +51,14 @@ def test_pdf_with_the_original_page_breaks(tmp_path: Path, reference: Catalog) -
     _same_entries(catalog, reference)
 
 
+def test_pdf_repeating_its_header_on_every_page(tmp_path: Path, reference: Catalog) -> None:
+    pages = bundled_pages()
+    header = pages[0][:4]  # date, page marker, title, column header
+    repeated = [pages[0]] + [[header[0], f"{n} / {len(pages)}", *header[2:], *lines]
+                             for n, lines in enumerate(pages[1:], start=2)]
+    _same_entries(load_catalog(write_pdf(repeated, tmp_path / "catalog.pdf")), reference)
+
+
 def test_docx_paragraphs_with_page_breaks(tmp_path: Path, reference: Catalog) -> None:
     _same_entries(load_catalog(write_docx(bundled_pages(), tmp_path / "catalog.docx")), reference)
 

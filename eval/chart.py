@@ -1,0 +1,50 @@
+"""report.png: hit@1 per category and the latency histogram, one glance for a release review."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from eval.scoring import Evaluation
+
+# Category names are Chinese; any of these installed fonts draws them (else glyphs show as boxes).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "Source Han Sans SC", "SimHei")
+
+
+def draw_chart(evaluation: Evaluation, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    cjk = [name for name in CJK_FONTS if name in installed]
+    answerable = {name: s for name, s in evaluation.by_category.items() if s.hit_at_1.total}
+    latencies = [o.latency_ms for o in evaluation.outcomes]
+    with plt.rc_context({"font.sans-serif": cjk + list(plt.rcParams["font.sans-serif"]),
+                         "axes.unicode_minus": False}), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # missing-glyph notices when no CJK font is installed
+        figure, (by_category, latency) = plt.subplots(1, 2, figsize=(12, 4.8), width_ratios=(3, 2))
+        names = list(answerable)
+        values = [answerable[name].hit_at_1.value or 0.0 for name in names]
+        bars = by_category.barh(names, values, color="#4C72B0")
+        for bar, name in zip(bars, names):
+            rate = answerable[name].hit_at_1
+            by_category.text(min(bar.get_width(), 1.0) - 0.01, bar.get_y() + bar.get_height() / 2,
+                             f"{rate.passed}/{rate.total}", va="center", ha="right", color="white", fontsize=8)
+        by_category.set_xlim(0, 1)
+        by_category.invert_yaxis()
+        by_category.set_xlabel("hit@1")
+        by_category.set_title("hit@1 per category (of the gold product)")
+        latency.hist(latencies, bins=min(30, max(5, len(latencies) // 5)), color="#55A868")
+        p50, p95 = evaluation.scores.latency_p50_ms, evaluation.scores.latency_p95_ms
+        for value, label, style in ((p50, "p50", "--"), (p95, "p95", ":")):
+            if value is not None:
+                latency.axvline(value, color="black", linestyle=style, label=f"{label} {value:.1f} ms")
+        latency.set_xlabel("latency (ms, warm)")
+        latency.set_ylabel("questions")
+        latency.set_title("answer latency")
+        latency.legend()
+        figure.tight_layout()
+        figure.savefig(path, dpi=110)
+        plt.close(figure)

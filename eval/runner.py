@@ -1,0 +1,77 @@
+"""Ask every question of a set through the bot, warm and timed, and write the run directory."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from bot.models import Answer, Turn
+from eval.questions import Question
+from eval.report import Report, write_report
+from eval.results import RESULTS_FILE, ResultLine, write_results
+from eval.retrieval import (
+    qrels_from_questions,
+    retrieval_scores,
+    run_from_results,
+    run_from_search,
+    write_trec_qrels,
+    write_trec_run,
+)
+from eval.scoring import evaluate
+
+
+class Asker(Protocol):
+    def ask(self, question: str, history: list[Turn]) -> Answer: ...
+
+
+def ask_all(bot: Asker, questions: list[Question], progress: bool = True) -> list[ResultLine]:
+    """One ResultLine per question, in order. The first question is asked once untimed, so caches,
+    lazy imports and model loads do not land in anyone's latency."""
+    from tqdm import tqdm
+
+    try:
+        bot.ask(questions[0].question, history=list(questions[0].history))
+    except Exception:  # noqa: BLE001 - the timed pass below records the error against the question
+        pass
+    results = []
+    for question in tqdm(questions, desc="asking", unit="q", disable=not progress or len(questions) < 20,
+                         leave=False):
+        started = time.perf_counter()
+        try:
+            answer = bot.ask(question.question, history=list(question.history))
+        except Exception as error:  # noqa: BLE001 - one crashing question is a wrong answer, not a lost run
+            results.append(ResultLine.from_error(question, error, (time.perf_counter() - started) * 1000))
+            continue
+        results.append(ResultLine.from_answer(question, answer, (time.perf_counter() - started) * 1000))
+    return results
+
+
+def run_set(bot: Asker, questions: list[Question], out: Path, set_name: str,
+            categories: dict[str, str] | None = None,
+            retrieval: bool = True, search: Callable[[str], list[str]] | None = None,
+            progress: bool = True, chart: bool = True) -> Report:
+    """Ask, score and write results.jsonl, report.json, report.md, report.png and the TREC files.
+
+    `retrieval` adds ranx scores of the citation order (and of `search`, when given) to the report."""
+    out.mkdir(parents=True, exist_ok=True)
+    results = ask_all(bot, questions, progress=progress)
+    write_results(out / RESULTS_FILE, results)
+    qrels = qrels_from_questions(questions)
+    write_trec_qrels(out / "qrels.trec", qrels)
+    citation_run = run_from_results(results)
+    write_trec_run(out / "run.citations.trec", citation_run, "citations")
+    retrieval_report: dict[str, dict[str, float]] = {}
+    if retrieval:
+        retrieval_report["citations"] = retrieval_scores(qrels, citation_run)
+        if search is not None:
+            search_run = run_from_search(questions, search)
+            write_trec_run(out / "run.search.trec", search_run, "search")
+            retrieval_report["search"] = retrieval_scores(qrels, search_run)
+    versions = sorted({r.catalog_version for r in results if r.catalog_version})
+    report = Report(set=set_name, catalog_version=", ".join(versions) or None,
+                    generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    evaluation=evaluate(questions, results, categories), retrieval=retrieval_report)
+    write_report(out, report, chart=chart)
+    return report

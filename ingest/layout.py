@@ -77,11 +77,16 @@ def _paged_lines(text: str) -> list[tuple[int, str]]:
                 continue
             page = page_index + 1
             if not explicit:
-                # A cell continued from the previous page is all a plain-text dump keeps of the break.
-                starts_new_page = bool(paged) and raw[0] in " \t\u3000"
+                # A cell continued from the previous page is all a plain-text dump keeps of the
+                # break: one indented line among flush ones (a block of them is just indentation).
+                starts_new_page = bool(paged) and _indented(raw) and not _indented(paged[-1][1])
                 page = paged[-1][0] + starts_new_page if paged else 1
             paged.append((page, raw))
     return paged
+
+
+def _indented(raw: str) -> bool:
+    return raw[0] in " \t\u3000"
 
 
 def _is_column_header(text: str) -> bool:

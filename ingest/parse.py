@@ -94,11 +94,9 @@ def _drafts(lines: list[Line], warnings: list[str]) -> list[_Draft]:
     return drafts
 
 
-def _entry(draft: _Draft, warnings: list[str]) -> Entry:
+def _entry(draft: _Draft) -> Entry:
     paragraph_list = clauses.paragraphs(draft.body)
     text = "\n".join(paragraph_list)
-    if not text:
-        warnings.append(f"entry {draft.product!r} has no text")
     return Entry(
         id="".join(draft.product.split()),
         product=draft.product,
@@ -124,7 +122,9 @@ def parse_text(text: str, source: str = "<text>") -> Catalog:
     version = layout.catalog_version or _version_from_name(source)
     if version is None:
         raise IngestError(f"{source}: no publish date (发布日期 YYYY-MM-DD) found")
-    entries = [_entry(draft, warnings) for draft in drafts]
+    # An entry without text cannot ground an answer; it is reported, not served.
+    warnings += [f"product {draft.product!r} has no description; left out" for draft in drafts if not draft.body]
+    entries = [_entry(draft) for draft in drafts if draft.body]
     _warn_duplicates(entries, warnings)
     return Catalog(catalog_version=version, source=source, entries=entries, warnings=warnings)
 

@@ -29,6 +29,10 @@ def test_leading_space_starts_a_new_page_in_a_plain_text_dump() -> None:
         ("label", "乙服务", 2), ("body", "内容乙。", 2)]
 
 
+def test_a_block_of_indented_lines_is_indentation_not_pages() -> None:
+    assert [page for _, _, page in _kinds("  甲服务\n  内容甲，\n  续写。\n乙服务\n 内容乙。")] == [1, 1, 1, 1, 2]
+
+
 def test_form_feed_pages_ignore_leading_spaces() -> None:
     assert [page for _, _, page in _kinds("甲服务\n 内容甲。\f乙服务\n内容乙。")] == [1, 1, 2, 2]
 

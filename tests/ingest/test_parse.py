@@ -114,6 +114,12 @@ def test_version_falls_back_to_a_date_in_the_file_name(bundled_text: str) -> Non
         parse_text(text, source="catalog.txt")
 
 
+def test_product_without_description_is_reported_and_left_out() -> None:
+    catalog = parse_text("发布日期 2025-07-01\n甲类\n甲服务\n内容。\n乙服务\n", source="t.txt")
+    assert [e.product for e in catalog.entries] == ["甲服务"]
+    assert catalog.warnings == ["product '乙服务' has no description; left out"]
+
+
 def test_text_without_entries_is_rejected() -> None:
     with pytest.raises(IngestError, match="no catalog entry"):
         parse_text("发布日期 2025-07-01\n\n1 / 1\n\n专项服务产品清单\n", source="t.txt")

@@ -1,7 +1,9 @@
 """Document -> text, one reader per format; pages are separated by "\\f" where the format knows them."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.errors import IngestError
@@ -33,12 +35,26 @@ def read_pdf(path: Path) -> str:
     from pypdf.errors import PyPdfError
 
     try:
-        pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+        with _quiet_logger("pypdf"):
+            pages = [page.extract_text() or "" for page in PdfReader(path).pages]
     except (PyPdfError, ValueError, KeyError, OSError) as error:
         raise IngestError(f"{path}: not a readable PDF ({error})") from None
     if not "".join(pages).strip():
         raise IngestError(f"{path}: the PDF has no text layer (scanned? run OCR first)")
     return "\f".join(pages)
+
+
+@contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    """Keep a library's repair notes ("EOF marker not found") off stderr: the CLI promises one
+    error line, and a PDF that reads is fine however it was repaired."""
+    logger = logging.getLogger(name)  # the parent of the per-module loggers the library writes to
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
 
 
 def read_docx(path: Path) -> str:

@@ -59,6 +59,15 @@ def test_bad_input_exits_2_with_one_line_on_stderr(tmp_path: Path, content: byte
     assert sorted(tmp_path.iterdir()) == before
 
 
+def test_broken_pdf_gives_one_error_line_from_a_real_process(tmp_path: Path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.7\nthis is not really a pdf")
+    kbbot = Path(sys.executable).parent / "kbbot"
+    completed = subprocess.run([str(kbbot), "catalog", str(path)], capture_output=True, timeout=60)
+    assert (completed.returncode, completed.stdout) == (2, b"")
+    assert completed.stderr.decode().startswith("kbbot: error: ") and completed.stderr.count(b"\n") == 1
+
+
 def test_missing_file_and_unknown_format(tmp_path: Path) -> None:
     for path in [tmp_path / "nope.txt", tmp_path / "catalog.xlsx"]:
         if path.suffix == ".xlsx":

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from ingest.models import Entry
 from kb.chunks import NOTES_ENTRY
@@ -16,6 +17,7 @@ from kb.models import EntryHit, ProductMatch
 from kb.names import load_english_names
 from bot.compose import Composer, Quote
 from bot.hygiene import QuestionTooLong, clean_question
+from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
 from bot.understand import Understanding, understand
 from bot.verdict import ScopeJudge
@@ -54,8 +56,6 @@ class CatalogBot:
             kb = KnowledgeBase.open()
             kb.ensure_ready()
         if llm is None:
-            from bot.llm import chat_model_from_env
-
             llm = chat_model_from_env()
         self.kb = kb
         self.llm = llm
@@ -67,22 +67,37 @@ class CatalogBot:
         user_words = [entry.product for entry in self.catalog.entries] + [term for group in groups for term in group]
         self.judge = ScopeJudge(groups, user_words)
         self.chain = self._build_chain()
+        self.phraser = Phraser(llm, self.catalog.entries, lambda text: [m.entry.product for m in self._mentions(text)]) if llm else None
+        self.kb.search(self.catalog.entries[0].product, k=1)  # load indexes and embedder now, not on the first question
 
     # -- the chain ---------------------------------------------------------------------------------
     def _build_chain(self) -> Runnable:
-        extractive = RunnableLambda(self._understand) | RunnableLambda(self._retrieve) | RunnableLambda(self._compose)
-        return extractive | RunnableLambda(self._validate)
+        """understand -> retrieve -> compose -> validate, each step adding its result to the state."""
+        return (
+            RunnablePassthrough.assign(understanding=RunnableLambda(self._understand))
+            | RunnablePassthrough.assign(context=itemgetter("understanding") | RunnableLambda(self._retrieve))
+            | RunnablePassthrough.assign(draft=itemgetter("context") | RunnableLambda(self._compose) | RunnableLambda(self._validate))
+        )
 
     def ask(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Answer:
         """Answer one question; `history` is the conversation so far, oldest first."""
-        return self.chain.invoke({"question": question, "history": _turns(history)})
+        state = self.chain.invoke({"question": question, "history": _turns(history)})
+        if self.phraser is None:
+            return state["draft"]
+        return self.phraser.phrase(state["understanding"].question, state["history"], state["draft"], state["understanding"].lang)
 
     def stream(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Iterator[StreamEvent]:
-        """Text deltas, then one event carrying the validated Answer."""
-        answer = self.ask(question, history)
-        for line in answer.answer.splitlines(keepends=True):
-            yield StreamEvent(delta=line)
-        yield StreamEvent(final=answer)
+        """Text deltas, then one event carrying the validated Answer (which may differ from the deltas
+        when a generated answer failed validation: the final Answer is the one to keep)."""
+        state = self.chain.invoke({"question": question, "history": _turns(history)})
+        draft: Answer = state["draft"]
+        if self.phraser is None:
+            for line in draft.answer.splitlines(keepends=True):
+                yield StreamEvent(delta=line)
+            yield StreamEvent(final=draft)
+            return
+        for part in self.phraser.stream(state["understanding"].question, state["history"], draft, state["understanding"].lang):
+            yield StreamEvent(final=part) if isinstance(part, Answer) else StreamEvent(delta=part)
 
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Understanding:
@@ -136,9 +151,15 @@ class CatalogBot:
         if not entries:
             if not context.hits or context.hits[0].score < MIN_SEARCH_SCORE:
                 return self.composer.abstain("unknown", u.lang)
-            if u.kind != "scope":
-                return self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
-            entries = [context.hits[0].entry]
+            if u.kind == "scope":
+                # A yes/no question naming no product: confirm from the best entry only when it
+                # clearly covers the need; otherwise recommend rather than judge a product not asked about.
+                answer = self._scope(u, context.hits[0].entry)
+                if answer.verdict == "included":
+                    return answer
+                recommended = self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
+                return recommended.model_copy(update={"verdict": answer.verdict})
+            return self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
         if u.kind == "scope":
             return self._scope(u, entries[0])
         if u.kind == "compare" and len(entries) >= 2:
@@ -153,7 +174,9 @@ class CatalogBot:
             covering = self.judge.covering_entries(u.topic, others)
             if covering:
                 ranked = {hit.entry.id: rank for rank, hit in enumerate(self.kb.search(u.topic, k=len(others)))}
-                best = min(covering, key=lambda m: (-m.coverage, ranked.get(m.entry.id, len(others))))
+                # Ties go to the asked product's catalog neighbours (same category), then to retrieval rank.
+                best = min(covering, key=lambda m: (tuple(-x for x in m.rank), m.entry.category != entry.category,
+                                                    ranked.get(m.entry.id, len(others))))
                 pointers = [Quote(best.entry, best.clause)]
         return self.composer.scope(entry, u.topic, verdict, match.clause if match else None, pointers, u.lang)
 

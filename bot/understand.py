@@ -50,7 +50,7 @@ INJECTION = _any(
     r"(输出|打印|显示|告诉我|泄露|重复).{0,12}(指令|规则|设定|prompt)|越狱|扮演|你现在是|从现在开始你"
 )
 PRICE = _any(
-    r"价格|价钱|多少钱|几多钱|费用|收费|报价|折扣|打折|优惠|便宜|贵不贵|贵吗|免费|花多少|预算|"
+    r"价格|价钱|多少钱|几多钱|费用|收费|报价|折扣|打折|几折|打.折|优惠|便宜|贵不贵|贵吗|免费|花多少|预算|"
     r"\bprices?\b|\bpricing\b|\bcosts?\b|how much|discounts?|\bfees?\b|\bcheap|expensive|free of charge|\bfor free\b|"
     r"[$¥￥]\s*\d"
 )
@@ -79,7 +79,8 @@ COMPARE = _any(
 )
 ENTITLEMENT = _any(
     r"都能用|都可以用|都能享受|都可以享受|都能获得|都有吗|都包含在|都包括在|能享受哪些|我(们)?的(合同|权益)|"
-    r"(签|买|购买)(的|了)?(合同|服务)|合同里|合同中|合同约定|权益|有权|"
+    r"(签|买|购买)(的|了)?(合同|服务)|合同里|合同中|合同约定|权益|有权|保证|承诺|担保|"
+    r"guarantee|warrant|promise|"
     r"entitled|entitlement|(my|our) contract|in (my|our) (plan|subscription|licen[cs]e|package)|"
     r"do (i|we) get (all|every)|can (i|we) use (all|every|everything)|(all|every) (of )?(these|this|the) services?.{0,20}(mine|available to (me|us))"
 )

@@ -60,6 +60,12 @@ class ClauseMatch:
     kind: str
     clause: str
     coverage: float
+    literal: int = 0  # concepts named in the clause in the question's own words, not a synonym
+
+    @property
+    def rank(self) -> tuple[float, int, bool]:
+        """Coverage first, then the question's own words, then a numbered item over the description."""
+        return (self.coverage, self.literal, self.kind == "item")
 
 
 class ScopeJudge:
@@ -125,8 +131,10 @@ class ScopeJudge:
             if kind == "exclusion" and not any(c.mentioned_in(_without_name_words(clause, entry)) for c in concepts if c not in named):
                 continue  # an exclusion must itself mention what is asked about, beyond the product's own name
             covered = sum(c in named or c.mentioned_in(clause) for c in concepts) / len(concepts)
-            if covered and (best is None or covered > best.coverage):
-                best = ClauseMatch(entry, kind, clause, covered)
+            literal = sum(_mentions(clause, c.label) for c in concepts)
+            match = ClauseMatch(entry, kind, clause, covered, literal)
+            if covered and (best is None or match.rank > best.rank):
+                best = match
         return best
 
     def judge(self, topic: str, entry: Entry) -> tuple[Verdict, ClauseMatch | None]:
@@ -143,7 +151,7 @@ class ScopeJudge:
         return "not_listed", None
 
     def covering_entries(self, topic: str, entries: Sequence[Entry]) -> list[ClauseMatch]:
-        """Entries with a clause that includes the topic, best covered first (catalog order breaks ties)."""
+        """Entries with a clause that includes the topic, best first (a stable sort: callers order ties)."""
         concepts = self.concepts(topic)
         if not concepts:
             return []
@@ -155,7 +163,7 @@ class ScopeJudge:
             match = self.best_clause(concepts, entry, {"description", "item"})
             if match and match.coverage >= INCLUDED_COVERAGE and not _negated(match.clause, concepts):
                 matches.append(match)
-        return sorted(matches, key=lambda m: -m.coverage)
+        return sorted(matches, key=lambda m: m.rank, reverse=True)
 
 
 def _mentions(text: str, term: str) -> bool:

@@ -11,7 +11,9 @@ import re
 from ingest.layout import ITEM_MARKER
 
 _PARAGRAPH_END = tuple("。：:！？.!?")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"[{_HAN}]")
+_CJK_GAP = re.compile(f"(?<=[{_HAN}，。；：、（）])\\s+(?=[{_HAN}，。；：、（）])")
 # A clause runs between ，。；： and brackets, but a short aside such as （您） stays inside it.
 _CLAUSE = re.compile(r"(?:[^，。；：（）,;:()！？!?\n]|[（(][^（）()\n]{1,4}[）)])+")
 _EXCLUSION_PATTERNS = [
@@ -34,9 +36,15 @@ def join_fragments(left: str, right: str) -> str:
     return f"{left} {right}" if spaced else left + right
 
 
+def _close_cjk_gaps(line: str) -> str:
+    """Chinese is written without spaces; one between two CJK characters is an extractor's artifact
+    (a PDF line merged with the next one), not text."""
+    return _CJK_GAP.sub("", line)
+
+
 def paragraphs(lines: list[str]) -> list[str]:
     result: list[str] = []
-    for line in lines:
+    for line in map(_close_cjk_gaps, lines):
         if result and not ITEM_MARKER.match(line) and not result[-1].endswith(_PARAGRAPH_END):
             result[-1] = join_fragments(result[-1], line)
         else:

@@ -28,6 +28,11 @@ def test_paragraphs_items_and_description() -> None:
     assert description(paragraph_list) == "金蝶提供服务，服务内容如下："
 
 
+def test_spaces_between_chinese_characters_are_extraction_artifacts() -> None:
+    assert paragraphs(["构建全新 功能模块的开发服务 。", "从 A 环境迁移到 B 环境，不超过 12 人天。"]) == [
+        "构建全新功能模块的开发服务。", "从 A 环境迁移到 B 环境，不超过 12 人天。"]
+
+
 def test_description_is_everything_when_nothing_is_numbered() -> None:
     assert description(["第一段。", "第二段。"]) == "第一段。\n第二段。"
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,26 @@ def read_plain_text(path: Path) -> str:
     if controls > _MAX_CONTROL_SHARE * len(text):
         raise IngestError(f"{path}: not a text file (binary content)")
     return text
+
+
+_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MARKDOWN_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s+|\*\*|__")
+_MARKDOWN_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+def read_markdown(path: Path) -> str:
+    """Markdown, as text or as a pipe table: a table row becomes its cells joined by a space (a
+    column gap) and `<br>` inside a cell a line break, the same shape a flattened PDF table has."""
+    lines: list[str] = []
+    for line in read_plain_text(path).splitlines():
+        if _MARKDOWN_RULE.match(line):
+            continue
+        line = _MARKDOWN_MARKUP.sub("", line)
+        if line.lstrip().startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            line = " ".join(cell for cell in cells if cell)
+        lines.append(_MARKDOWN_BREAK.sub("\n", line))
+    return "\n".join(lines)
 
 
 def read_pdf(path: Path) -> str:
@@ -121,7 +142,7 @@ class _DocxText:
 
 _READERS: dict[str, Callable[[Path], str]] = {
     ".txt": read_plain_text,
-    ".md": read_plain_text,
+    ".md": read_markdown,
     ".pdf": read_pdf,
     ".docx": read_docx,
 }

@@ -46,6 +46,17 @@ def test_markdown_copy_and_crlf(tmp_path: Path, bundled_text: str, reference: Ca
     _same_entries(load_catalog(path), reference)
 
 
+def test_markdown_table(tmp_path: Path, reference: Catalog) -> None:
+    entries = [e for e in reference.entries if e.product != "说明"]
+    rows = [f"| {e.category} | **{e.product}** | {e.text.replace(chr(10), '<br>')} |" for e in entries]
+    path = tmp_path / "catalog.md"
+    path.write_text("\n".join(["# 专项服务产品清单", "", "发布日期 2025-07-01", "",
+                                "| 类别 | 服务产品 | 服务说明 |", "|---|:---|---|", *rows]), encoding="utf-8")
+    catalog = load_catalog(path)
+    got = [(e.product, e.category, e.items, e.exclusions, e.text) for e in catalog.entries]
+    assert got == [(e.product, e.category, e.items, e.exclusions, e.text) for e in entries]
+
+
 def test_pdf_with_the_original_page_breaks(tmp_path: Path, reference: Catalog) -> None:
     catalog = load_catalog(write_pdf(bundled_pages(), tmp_path / "catalog.pdf"))
     _same_entries(catalog, reference)

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
-import shlex
-import subprocess
-import time
+import statistics
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from eval.bench.serving import kbbot_executable
+from eval.bench.commands import kbbot_executable, run_timed, shown
+from eval.bench.results import Measurement, Section, at_most
+
+if TYPE_CHECKING:
+    from eval.bench.context import BenchContext
 
 
 class ColdRuns(BaseModel):
@@ -17,13 +20,7 @@ class ColdRuns(BaseModel):
 
     @property
     def median_s(self) -> float:
-        ordered = sorted(self.seconds)
-        middle = len(ordered) // 2
-        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-class ColdStartFailed(RuntimeError):
-    pass
+        return statistics.median(self.seconds)
 
 
 def time_cold_ask(question: str, env: dict[str, str], runs: int = 5, timeout_s: float = 120.0) -> ColdRuns:
@@ -31,11 +28,24 @@ def time_cold_ask(question: str, env: dict[str, str], runs: int = 5, timeout_s: 
     argv = [kbbot_executable(), "ask", question, "--json"]
     seconds = []
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(argv, env=env, capture_output=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
-        elapsed = time.perf_counter() - start
-        if done.returncode != 0:
-            raise ColdStartFailed(f"kbbot ask exited {done.returncode}: {done.stderr.decode(errors='replace')[-500:]}")
-        json.loads(done.stdout)  # a run only counts when it printed a whole answer
+        elapsed, stdout = run_timed(argv, env, timeout_s)
+        json.loads(stdout)  # a run only counts when it printed a whole answer
         seconds.append(elapsed)
-    return ColdRuns(command=shlex.join(["kbbot", *argv[1:]]), seconds=seconds)
+    return ColdRuns(command=shown(argv), seconds=seconds)
+
+
+def cold_section(context: BenchContext, runs: int) -> Section:
+    question = context.questions()[0].question
+    cold = time_cold_ask(question, context.env, runs)
+    return Section(
+        title="Cold start of `kbbot ask`",
+        command=cold.command,
+        measurements=[
+            at_most("cold `kbbot ask`, median", cold.median_s, 3, "s", cold.command, note=f"{runs} runs"),
+            Measurement(name="cold `kbbot ask`, slowest", value=max(cold.seconds), unit="s", command=cold.command),
+        ],
+        columns=["run", "seconds"],
+        rows=[[str(n), f"{seconds:.2f}"] for n, seconds in enumerate(cold.seconds, 1)],
+        notes=["A fresh process per run on the already built benchmark KB, timed from spawn until it has printed "
+               "its JSON answer and exited (interpreter shutdown included, so slightly pessimistic)."],
+    )

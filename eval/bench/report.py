@@ -8,8 +8,11 @@ from eval.bench.results import Measurement, Section
 def _value(measurement: Measurement) -> str:
     if measurement.value is None:
         return "not measured"
-    digits = 0 if abs(measurement.value) >= 100 else 2 if abs(measurement.value) < 10 else 1
-    return f"{measurement.value:.{digits}f} {measurement.unit}"
+    value = measurement.value
+    if measurement.unit == "" and value.is_integer():  # counts
+        return f"{value:.0f}"
+    digits = 0 if abs(value) >= 100 else 2 if abs(value) < 10 else 1
+    return f"{value:.{digits}f} {measurement.unit}".rstrip()
 
 
 def _verdict(measurement: Measurement) -> str:

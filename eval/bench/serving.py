@@ -5,7 +5,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,12 +15,9 @@ from pathlib import Path
 import httpx
 import psutil
 
+from eval.bench.commands import kbbot_executable, shown
+
 HOST = "127.0.0.1"
-
-
-def kbbot_executable() -> str:
-    """The console script of the running virtualenv, so the bench measures this checkout."""
-    return str(Path(sys.executable).with_name("kbbot"))
 
 
 def free_port() -> int:
@@ -103,6 +99,7 @@ def running_server(env: dict[str, str], extra_args: tuple[str, ...] = (), ready_
         base_url = f"http://{HOST}:{port}"
         _wait_ready(process, f"{base_url}/healthz", ready_timeout_s, log_path)
         ready_s = time.perf_counter() - start
-        yield Server(process, base_url, " ".join(["kbbot", *argv[1:]]), ready_s, log_path)
+        yield Server(process, base_url, shown(argv), ready_s, log_path)
     finally:
         _stop(process)
+        log_path.unlink(missing_ok=True)

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from eval.bench.naive import NaivePipeline, attribute_chunk
+from eval.questions import load_question_set
+from eval.scoring import evaluate
 from ingest import load_catalog
 from ingest.models import Entry
 from tests.conftest import BUNDLED_CATALOG, REPO
@@ -31,12 +31,14 @@ def test_whitespace_does_not_change_the_attribution() -> None:
 def test_naive_pipeline_cites_catalog_entries_for_three_questions() -> None:
     catalog = load_catalog(BUNDLED_CATALOG)
     pipeline = NaivePipeline(BUNDLED_CATALOG, catalog.entries)
-    lines = (REPO / "eval" / "sets" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    questions = load_question_set(REPO / "eval" / "sets" / "dev.jsonl")[:3]
     products = {entry.product for entry in catalog.entries}
 
-    for item in map(json.loads, lines):
-        row = pipeline.answer_row(item["id"], item["question"], catalog.catalog_version)
-        assert row["id"] == item["id"] and row["latency_ms"] > 0
-        assert 1 <= len(row["citations"]) <= pipeline.k
-        assert {citation["product"] for citation in row["citations"]} <= products
+    results = [pipeline.result(question, catalog.catalog_version) for question in questions]
+
+    for question, result in zip(questions, results):
+        assert result.id == question.id and result.latency_ms > 0 and not result.abstained
+        assert 1 <= len(result.citations) <= pipeline.k
+        assert {citation.product for citation in result.citations} <= products
     assert pipeline.chunk_count > 1
+    assert evaluate(questions, results).scores.hit_at_1.total == 3

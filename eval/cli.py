@@ -59,11 +59,21 @@ def _print_scores(report: Report) -> None:
     click.echo(f"failures         {len(report.evaluation.failures)} of {scores.questions}")
 
 
-def _gate(report: Report, gate: str | None) -> None:
+def _thresholds(gate: str | None) -> dict[str, float] | None:
+    """Read before anything is asked, so a typo in --gate costs nothing."""
     if gate is None:
+        return None
+    try:
+        return load_thresholds(gate)
+    except GateConfigError as error:
+        fail(str(error))
+
+
+def _gate(report: Report, gate: str | None, thresholds: dict[str, float] | None) -> None:
+    if gate is None or thresholds is None:
         return
     try:
-        problems = violations(report.evaluation.scores, load_thresholds(gate))
+        problems = violations(report.evaluation.scores, thresholds)
     except GateConfigError as error:
         fail(str(error))
     if problems:
@@ -88,6 +98,7 @@ def eval_group() -> None:
 def run_command(question_set: str, out: str, retrieval: bool, gate: str | None, chart: bool, force: bool) -> None:
     """Ask every question through the bot and write results.jsonl, report.json/.md/.png."""
     questions = _load_set(question_set)
+    thresholds = _thresholds(gate)
     out_dir = Path(out)
     if (out_dir / RESULTS_FILE).exists() and not force:
         fail(f"{out_dir} already holds a run; choose another --out or pass --force")
@@ -105,7 +116,7 @@ def run_command(question_set: str, out: str, retrieval: bool, gate: str | None, 
         fail(f"cannot write the run to {out_dir}: {error}")
     _print_scores(report)
     click.echo(f"wrote {out_dir / 'report.md'}")
-    _gate(report, gate)
+    _gate(report, gate, thresholds)
 
 
 @eval_group.command("score")
@@ -116,6 +127,7 @@ def run_command(question_set: str, out: str, retrieval: bool, gate: str | None, 
 def score_command(question_set: str, run_dir: str, retrieval: bool, gate: str | None) -> None:
     """Re-score RUN_DIR/results.jsonl against the set (no bot) and rewrite the report files."""
     questions = _load_set(question_set)
+    thresholds = _thresholds(gate)
     path = Path(run_dir) / RESULTS_FILE
     if not path.is_file():
         fail(f"{path}: no results to score")
@@ -132,7 +144,7 @@ def score_command(question_set: str, run_dir: str, retrieval: bool, gate: str | 
                     evaluation=evaluation, retrieval=scores)
     write_report(Path(run_dir), report)
     _print_scores(report)
-    _gate(report, gate)
+    _gate(report, gate, thresholds)
 
 
 @eval_group.command("compare")

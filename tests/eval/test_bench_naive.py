@@ -4,6 +4,7 @@ import pytest
 
 from eval.bench.naive import NaivePipeline, attribute_chunk
 from eval.questions import load_question_set
+from eval.runner import ask_all
 from eval.scoring import evaluate
 from ingest import load_catalog
 from ingest.models import Entry
@@ -30,15 +31,16 @@ def test_whitespace_does_not_change_the_attribution() -> None:
 @pytest.mark.slow
 def test_naive_pipeline_cites_catalog_entries_for_three_questions() -> None:
     catalog = load_catalog(BUNDLED_CATALOG)
-    pipeline = NaivePipeline(BUNDLED_CATALOG, catalog.entries)
+    pipeline = NaivePipeline(BUNDLED_CATALOG, catalog)
     questions = load_question_set(REPO / "eval" / "sets" / "dev.jsonl")[:3]
     products = {entry.product for entry in catalog.entries}
 
-    results = [pipeline.result(question, catalog.catalog_version) for question in questions]
+    results = ask_all(pipeline, questions, progress=False)
 
     for question, result in zip(questions, results):
-        assert result.id == question.id and result.latency_ms > 0 and not result.abstained
+        assert result.id == question.id and result.error is None and not result.abstained
         assert 1 <= len(result.citations) <= pipeline.k
         assert {citation.product for citation in result.citations} <= products
+        assert result.catalog_version == catalog.catalog_version
     assert pipeline.chunk_count > 1
     assert evaluate(questions, results).scores.hit_at_1.total == 3

@@ -1,0 +1,46 @@
+"""The CI gate: the dev set and the generated set through the real bot, against eval/thresholds.toml."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from eval.cli import open_bot
+from eval.gate import load_thresholds, violations
+from eval.generate import generate_questions, write_question_set
+from eval.questions import load_question_set
+from eval.runner import Asker, run_set
+from ingest import load_catalog
+
+SETS = Path(__file__).resolve().parents[2] / "eval" / "sets"
+
+
+@pytest.fixture(scope="module")
+def real_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Asker, dict[str, str]]]:
+    """The shipped bot on a fresh KB of the bundled catalog (module-scoped twin of the kb_home fixture)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KB_HOME", str(tmp_path_factory.mktemp("kb_home")))
+        for name in ("KB_CHROMA_URL", "KB_EMBEDDINGS", "KB_LLM", "KB_LLM_BASE_URL", "KB_LLM_API_KEY"):
+            patch.delenv(name, raising=False)
+        bot, categories, _ = open_bot(with_search=False)
+        yield bot, categories
+
+
+def _set_path(name: str, tmp_path: Path) -> Path:
+    if name == "generated":
+        path = tmp_path / "generated.jsonl"
+        write_question_set(path, generate_questions(load_catalog()))
+        return path
+    return SETS / f"{name}.jsonl"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["dev", "generated"])
+def test_scores_stay_above_thresholds(name: str, real_bot: tuple[Asker, dict[str, str]], tmp_path: Path) -> None:
+    bot, categories = real_bot
+    report = run_set(bot, load_question_set(_set_path(name, tmp_path)), tmp_path / "run", name,
+                     categories=categories, retrieval=False, progress=False, chart=False)
+    problems = violations(report.evaluation.scores, load_thresholds(name))
+    failures = "\n".join(f"  {o.id} {o.question}: {'; '.join(o.problems)}" for o in report.evaluation.failures)
+    assert not problems, f"{name}: " + "; ".join(problems) + f"\nfailures:\n{failures}"

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.questions import QuestionSetError, compact, load_question_set
+from tests.eval.conftest import write_jsonl
+
+GOOD = {"id": "q1", "question": "数据库转换服务包括工具授权吗？", "history": [], "lang": "zh",
+        "gold": ["数据库转换服务"], "gold_all": [], "facts": [["许可授权"]], "verdict": "included", "abstain": False}
+
+
+def test_loads_a_well_formed_set(tmp_path: Path) -> None:
+    questions = load_question_set(write_jsonl(tmp_path / "s.jsonl", [GOOD, {**GOOD, "id": "q2"}]))
+    assert [q.id for q in questions] == ["q1", "q2"]
+    assert questions[0].facts == [["许可授权"]]
+
+
+@pytest.mark.parametrize(("bad_line", "reason"), [
+    ('{"id": "q9", "question": "x", "lang": "zh"', "not valid JSON"),
+    ('["a list"]', "JSON object"),
+    ({**GOOD, "id": "q9", "lang": "fr"}, "lang"),
+    ({**GOOD, "id": "q9", "verdict": "excluded"}, "verdict"),
+    ({k: v for k, v in GOOD.items() if k != "question"} | {"id": "q9"}, "question"),
+    ({**GOOD, "id": "q9", "facts": [[]]}, "fact"),
+    ({**GOOD, "id": "q9", "history": [{"role": "system", "content": "hi"}]}, "history"),
+    ({**GOOD, "id": "q9", "abstain": True}, "abstain"),
+    ({**GOOD, "id": "q1"}, "duplicate id 'q1'"),
+])
+def test_a_malformed_line_is_reported_with_its_line_number(tmp_path: Path, bad_line: dict | str, reason: str) -> None:
+    path = write_jsonl(tmp_path / "s.jsonl", [GOOD, {**GOOD, "id": "q2"}, bad_line, {**GOOD, "id": "q4"}])
+    with pytest.raises(QuestionSetError) as error:
+        load_question_set(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}:3: ")
+    assert reason in message
+    assert "\n" not in message
+
+
+def test_unknown_fields_are_ignored_and_defaults_filled(tmp_path: Path) -> None:
+    line = {"id": "outside-7", "question": "What is the resident service?", "lang": "en", "gold": ["驻场服务"],
+            "author": "QA team", "difficulty": 3, "tags": ["staffing"]}
+    [question] = load_question_set(write_jsonl(tmp_path / "s.jsonl", [line]))
+    assert question.history == [] and question.facts == [] and question.verdict is None
+    assert question.abstain is False
+
+
+def test_empty_or_unreadable_sets_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(QuestionSetError, match="no questions"):
+        load_question_set(write_jsonl(tmp_path / "empty.jsonl", [""]))
+    with pytest.raises(QuestionSetError, match="cannot read"):
+        load_question_set(tmp_path / "missing.jsonl")
+
+
+def test_product_names_compare_without_whitespace() -> None:
+    assert compact("苍穹 PaaS 实验室") == compact("苍穹PaaS\u3000实验室") == "苍穹PaaS实验室"
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"abstain": True, "gold": [], "verdict": None}, "abstain"),
+    ({"gold_all": ["数据库转换服务", "信创服务"], "gold": ["数据库转换服务", "信创服务"]}, "comparison"),
+    ({}, "scope"),
+    ({"verdict": None, "history": [{"role": "user", "content": "x"}]}, "follow-up"),
+    ({"verdict": None, "lang": "en"}, "english"),
+    ({"verdict": None}, "other"),
+])
+def test_question_type_is_derived_from_the_fields(tmp_path: Path, changes: dict, expected: str) -> None:
+    [question] = load_question_set(write_jsonl(tmp_path / "s.jsonl", [{**GOOD, **changes}]))
+    assert question.type == expected

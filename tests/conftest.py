@@ -16,3 +16,23 @@ def kb_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KB_HOME", str(home))
     monkeypatch.delenv("KB_CHROMA_URL", raising=False)
     return home
+
+
+@pytest.fixture
+def fake_chat_model():
+    """Build LangChain's fake chat model that replies with the given texts in turn (streams by token)."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    def build(*replies: str) -> GenericFakeChatModel:
+        return GenericFakeChatModel(messages=iter(AIMessage(content=reply) for reply in replies))
+
+    return build
+
+
+@pytest.fixture
+def fake_list_chat_model():
+    """LangChain's FakeListChatModel: replies cycle through the given list, whatever the prompt."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    return lambda *replies: FakeListChatModel(responses=list(replies))

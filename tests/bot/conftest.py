@@ -1,0 +1,30 @@
+"""One real knowledge base on the bundled catalog (fake embedder, embedded Chroma) for the whole
+session, and one bot over it without a language model."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.chain import CatalogBot
+from kb import KnowledgeBase
+from kb.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def real_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("bot_kb"), embeddings="fake"))
+    kb.ensure_ready()
+    return kb
+
+
+@pytest.fixture(scope="session")
+def catalog_bot(real_kb: KnowledgeBase) -> Iterator[CatalogBot]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("KB_LLM", raising=False)
+        yield CatalogBot(kb=real_kb)
+
+
+@pytest.fixture(scope="session")
+def find_mentions(catalog_bot: CatalogBot):
+    return catalog_bot._mentions

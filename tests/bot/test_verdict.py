@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.chain import CatalogBot
+
+
+@pytest.fixture(scope="module")
+def judge(catalog_bot: CatalogBot):
+    return catalog_bot.judge
+
+
+@pytest.fixture(scope="module")
+def entry(catalog_bot: CatalogBot):
+    return catalog_bot.catalog.entry
+
+
+@pytest.mark.parametrize("product, topic, verdict", [
+    ("私有云部署与运维支持服务", "数据备份", "included"),
+    ("私有云部署与运维支持服务", "data backups", "included"),
+    ("数据库转换服务", "工具下载", "included"),
+    ("现场服务包", "24 人天", "included"),
+    ("现场服务包", "36 人天", "not_listed"),
+    ("历史版本基础运维服务", "第三方产品导致的问题", "excluded"),
+    ("历史版本基础运维服务", "安全补丁", "excluded"),
+    ("历史版本基础运维服务", "知识库", "included"),
+    ("安全防护服务", "已退出生命周期的产品", "excluded"),
+    ("环境部署服务", "运维支持", "not_listed"),
+    ("培训服务", "颁发证书", "not_listed"),
+    ("升级服务", "采购硬件", "not_listed"),
+    ("升级服务", "", "not_listed"),
+])
+def test_verdicts(judge, entry, product, topic, verdict):
+    found, match = judge.judge(topic, entry(product))
+    assert found == verdict
+    if verdict == "not_listed":
+        assert match is None
+    else:
+        assert match.clause in entry(product).text
+
+
+def test_exclusion_wins_over_the_item_that_contains_it(judge, entry):
+    # The item quoting 应用问题 also contains "不包含二次开发及第三方产品导致的问题".
+    found, match = judge.judge("二次开发导致的问题", entry("历史版本基础运维服务"))
+    assert found == "excluded" and match.kind == "exclusion"
+
+
+def test_words_of_the_product_name_alone_do_not_make_an_exclusion(judge, entry):
+    # 安全 is in 安全防护服务's name and in its third-party exclusion; 渗透测试 is listed.
+    found, _ = judge.judge("penetration testing", entry("安全防护服务"))
+    assert found == "included"
+
+
+def test_covering_entries_points_to_the_product_that_lists_it(judge, catalog_bot: CatalogBot):
+    others = [e for e in catalog_bot.catalog.entries if e.product != "升级服务"]
+    products = [m.entry.product for m in judge.covering_entries("数据迁移", others)]
+    assert products[0] == "数据迁移服务"

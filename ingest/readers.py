@@ -39,7 +39,7 @@ def read_markdown(path: Path) -> str:
     """Markdown, as text or as a pipe table: a table row becomes its cells joined by a space (a
     column gap) and `<br>` inside a cell a line break, the same shape a flattened PDF table has."""
     lines: list[str] = []
-    for line in read_plain_text(path).splitlines():
+    for line in read_plain_text(path).replace("\r\n", "\n").split("\n"):  # not splitlines(): keep "\f"
         if _MARKDOWN_RULE.match(line):
             continue
         line = _MARKDOWN_MARKUP.sub("", line)

@@ -46,6 +46,12 @@ def test_markdown_copy_and_crlf(tmp_path: Path, bundled_text: str, reference: Ca
     _same_entries(load_catalog(path), reference)
 
 
+def test_markdown_keeps_form_feed_pages(tmp_path: Path, reference: Catalog) -> None:
+    path = tmp_path / "catalog.md"
+    path.write_text("\f".join("\n".join(lines) for lines in bundled_pages()), encoding="utf-8")
+    _same_entries(load_catalog(path), reference)
+
+
 def test_markdown_table(tmp_path: Path, reference: Catalog) -> None:
     entries = [e for e in reference.entries if e.product != "说明"]
     rows = [f"| {e.category} | **{e.product}** | {e.text.replace(chr(10), '<br>')} |" for e in entries]

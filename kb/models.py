@@ -41,3 +41,30 @@ class EntryHit(BaseModel):
     dense_score: float = 0.0
     lexical_score: float = 0.0
     evidence: list[Evidence]
+
+
+class ProductMatch(BaseModel):
+    """A product name found in a user's text, exactly, as a near miss, or in English."""
+
+    entry: Entry
+    start: int
+    end: int
+    text: str
+    score: float
+    kind: Literal["exact", "alias", "fuzzy", "english"]
+
+
+class VersionInfo(BaseModel):
+    """One built catalog version: what `kbbot versions` lists and `kbbot ingest` reports."""
+
+    version: str
+    collection: str
+    embeddings: str
+    source: str
+    entries: int
+    chunks: int
+    reembedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    built_at: str
+    active: bool = False

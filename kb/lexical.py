@@ -1,0 +1,177 @@
+"""BM25 over jieba tokens, with product names and a domain glossary as user words and query expansion."""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ingest.models import Catalog
+from kb.models import Chunk
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+GLOSSARY_PATH = DATA_DIR / "glossary.yaml"
+EXPANSION_WEIGHT = 0.5
+
+_STOPWORDS = frozenset(
+    "的 了 吗 呢 吧 啊 是 我 我们 你 你们 您 他们 有 没有 什么 怎么 怎么办 如何 哪个 哪些 能 能不能 可以 "
+    "要 想 需要 请问 一下 这个 那个 和 与 及 或 在 对 把 被 就 都 也 还 又 给 让 会 不 一个 吗？ "
+    "a an the is are do does can could i we you our my me of to for in on and or with what which "
+    "how it this that be please".split()
+)
+_WORD = re.compile(r"\w", re.UNICODE)
+_LATIN = re.compile(r"^[a-z0-9&+\-. ]+$")
+
+
+def load_glossary(path: Path = GLOSSARY_PATH) -> list[list[str]]:
+    """Synonym groups; each is a list of terms (Chinese or English)."""
+    groups = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    return [[str(term) for term in group] for group in groups]
+
+
+class Tokenizer:
+    """A private jieba instance, so our user words never leak into other users of jieba."""
+
+    def __init__(self, user_words: Iterable[str] = ()) -> None:
+        import jieba
+
+        jieba.setLogLevel(60)
+        self._jieba = jieba.Tokenizer()
+        for word in user_words:
+            if not _LATIN.match(word.lower()):
+                self._jieba.add_word("".join(word.split()), freq=50_000)
+
+    def tokens(self, text: str) -> list[str]:
+        words = (word.strip().lower() for word in self._jieba.cut_for_search(text))
+        return [word for word in words if word and _WORD.search(word) and word not in _STOPWORDS]
+
+
+class QueryExpander:
+    """Adds the other terms of every glossary group a query mentions."""
+
+    def __init__(self, groups: Sequence[Sequence[str]]) -> None:
+        self._groups = [list(group) for group in groups]
+
+    @staticmethod
+    def _mentions(query: str, term: str) -> bool:
+        term = term.lower()
+        if _LATIN.match(term):
+            return re.search(rf"(?<![a-z]){re.escape(term)}(?:s|es|d|ed|ing)?(?![a-z])", query) is not None
+        return "".join(term.split()) in "".join(query.split())
+
+    def expansions(self, query: str) -> list[str]:
+        lowered = query.lower()
+        terms: list[str] = []
+        for group in self._groups:
+            if any(self._mentions(lowered, term) for term in group):
+                terms += [term for term in group if not self._mentions(lowered, term)]
+        return terms
+
+
+class LexicalIndex:
+    """BM25 (bm25s) over tokenised documents; `scores` returns one score per document, for fusion."""
+
+    def __init__(self, tokenizer: Tokenizer, expander: QueryExpander, retriever) -> None:
+        self.tokenizer = tokenizer
+        self.expander = expander
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, documents: Sequence[str], tokenizer: Tokenizer, expander: QueryExpander) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        retriever.index([tokenizer.tokens(document) or ["_"] for document in documents], show_progress=False)
+        return cls(tokenizer, expander, retriever)
+
+    def save(self, directory: Path) -> None:
+        self._retriever.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path, tokenizer: Tokenizer, expander: QueryExpander) -> LexicalIndex:
+        import bm25s
+
+        return cls(tokenizer, expander, bm25s.BM25.load(str(directory), show_progress=False, verbosity=0))
+
+    @property
+    def size(self) -> int:
+        return int(self._retriever.scores["num_docs"])
+
+    @cached_property
+    def _vocabulary(self) -> frozenset[str]:
+        return frozenset(self._retriever.vocab_dict)
+
+    def _score(self, tokens: list[str]) -> np.ndarray:
+        known = [token for token in dict.fromkeys(tokens) if token in self._vocabulary]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return self._retriever.get_scores(known)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 of the query's own tokens plus a down-weighted BM25 of its glossary expansions."""
+        own = self.tokenizer.tokens(query)
+        expanded = [token for term in self.expander.expansions(query) for token in self.tokenizer.tokens(term)]
+        return self._score(own) + EXPANSION_WEIGHT * self._score([t for t in expanded if t not in own])
+
+
+FINGERPRINT_FILE = "fingerprint.txt"
+
+
+def _fingerprint() -> str:
+    """Changes when the glossary or the English names change, so a saved index is not used stale."""
+    from kb.names import ENGLISH_NAMES_PATH
+
+    digest = hashlib.sha1(GLOSSARY_PATH.read_bytes() + ENGLISH_NAMES_PATH.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(user_words: tuple[str, ...]) -> Tokenizer:
+    return Tokenizer(user_words)
+
+
+def make_tokenizer(catalog: Catalog) -> Tokenizer:
+    """Product names (with and without 服务) and glossary terms are jieba user words."""
+    names = ["".join(entry.product.split()) for entry in catalog.entries]
+    stems = [name.removesuffix("服务") for name in names]
+    glossary = [term for group in load_glossary() for term in group]
+    return _tokenizer(tuple(dict.fromkeys(names + stems + glossary)))
+
+
+def lexical_documents(chunks: Sequence[Chunk]) -> list[str]:
+    """Each clause with its product's name; name clauses also carry the English names."""
+    from kb.names import compact, load_english_names
+
+    english = load_english_names()
+    documents = []
+    for chunk in chunks:
+        if chunk.kind == "name":
+            documents.append(" ".join([chunk.text, *english.get(compact(chunk.product), [])]))
+        else:
+            documents.append(f"{chunk.product} {chunk.text}")
+    return documents
+
+
+def build_lexical(catalog: Catalog, chunks: Sequence[Chunk]) -> LexicalIndex:
+    return LexicalIndex.build(lexical_documents(chunks), make_tokenizer(catalog), QueryExpander(load_glossary()))
+
+
+def save_lexical(directory: Path, catalog: Catalog, chunks: Sequence[Chunk]) -> None:
+    build_lexical(catalog, chunks).save(directory)
+    (directory / FINGERPRINT_FILE).write_text(_fingerprint())
+
+
+def load_lexical(directory: Path, catalog: Catalog, chunks: Sequence[Chunk]) -> LexicalIndex:
+    """The index saved at ingest time, or a fresh one when the glossary or the chunking changed since."""
+    try:
+        if (directory / FINGERPRINT_FILE).read_text() == _fingerprint():
+            saved = LexicalIndex.load(directory, make_tokenizer(catalog), QueryExpander(load_glossary()))
+            if saved.size == len(chunks):
+                return saved
+    except (OSError, ValueError, KeyError):
+        pass  # missing or unreadable: rebuilt below from the stored catalog
+    return build_lexical(catalog, chunks)

@@ -1,0 +1,151 @@
+"""Find product names in a user's text: exact, without the 服务 suffix, near misses, and English names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from ingest.models import Catalog, Entry
+from kb.models import ProductMatch
+
+ENGLISH_NAMES_PATH = Path(__file__).resolve().parents[1] / "data" / "products_en.yaml"
+SUFFIX = "服务"
+MIN_FUZZY_STEM = 4  # a typo in a 2-3 character stem (信创, 培训) would match unrelated words
+SCORES = {"exact": 1.0, "alias": 0.5, "english": 1.0, "english_alias": 0.95}
+# "现场服务包括…" is 现场服务 + 包括, not 现场服务包 + 括: a name cannot end inside these words
+WORDS_ACROSS_END = ("包括", "包含")
+FUZZY_SCORE = 0.9  # a near miss of a full name outranks the bare stem it contains (信创服物 > 信创)
+FUZZY_STEM_SCORE = 0.45
+ENGLISH_FUZZY_CUTOFF = 90
+
+
+def compact(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+def load_english_names(path: Path = ENGLISH_NAMES_PATH) -> dict[str, list[str]]:
+    """Product id -> [English name, aliases...]; the first is the display name."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {compact(product): [spec["name"], *spec.get("aliases", [])] for product, spec in data.items()}
+
+
+@dataclass(frozen=True)
+class _Alias:
+    entry: Entry
+    text: str  # compact (Chinese) or lower-case (English)
+    kind: str
+    stem: str = ""  # the distinctive part a near miss must keep exactly, when it is short
+
+
+_Candidate = tuple[_Alias, int, int, float, str]  # alias, start, end, score, match kind
+
+
+def _english_pattern(name: str) -> re.Pattern[str]:
+    words = re.findall(r"[a-z0-9&]+", name.lower())
+    return re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9&]+".join(map(re.escape, words)) + r"(?![a-z0-9])")
+
+
+def _strip_suffix(name: str, suffix: str) -> str:
+    return name[: -len(suffix)] if name.endswith(suffix) else ""
+
+
+class ProductMatcher:
+    """Built once per catalog version and kept in memory; matching a question takes well under 1 ms."""
+
+    def __init__(self, catalog: Catalog, english_names: dict[str, list[str]] | None = None) -> None:
+        english_names = load_english_names() if english_names is None else english_names
+        self._chinese: list[_Alias] = []
+        self._english: list[tuple[_Alias, re.Pattern[str]]] = []
+        for entry in catalog.entries:
+            name = compact(entry.product)
+            stem = _strip_suffix(name, SUFFIX)
+            self._chinese.append(_Alias(entry, name, "exact", stem if len(stem) < MIN_FUZZY_STEM else ""))
+            if len(stem) >= 2:
+                self._chinese.append(_Alias(entry, stem, "alias"))
+            for position, english in enumerate(english_names.get(entry.id, [])):
+                for text, kind in ((english, "english" if position == 0 else "english_alias"),
+                                   (_strip_suffix(english.lower(), " service"), "english_alias")):
+                    if text:
+                        self._english.append((_Alias(entry, text.lower(), kind), _english_pattern(text)))
+        self._fuzzy = [alias for alias in self._chinese if len(alias.text) >= MIN_FUZZY_STEM]
+
+    def english_name(self, entry_id: str) -> str | None:
+        return next((a.text for a, _ in self._english if a.entry.id == entry_id and a.kind == "english"), None)
+
+    def match(self, text: str) -> list[ProductMatch]:
+        """Every product named in `text`, best first; overlapping spans keep the better, longer one."""
+        positions = [i for i, char in enumerate(text) if not char.isspace()]
+        squeezed = "".join(text[i] for i in positions).lower()
+        candidates = self._exact(squeezed, positions) + self._near_misses(squeezed, positions)
+        candidates += self._english_matches(text)
+        return _resolve(candidates, text)
+
+    def _exact(self, squeezed: str, positions: list[int]) -> list[_Candidate]:
+        found = []
+        for alias in self._chinese:
+            start = squeezed.find(alias.text)
+            end = start + len(alias.text)
+            if start >= 0 and squeezed[end - 1 : end + 1] not in WORDS_ACROSS_END:
+                found.append((alias, positions[start], positions[end - 1] + 1, SCORES[alias.kind], alias.kind))
+        return found
+
+    def _near_misses(self, squeezed: str, positions: list[int]) -> list[_Candidate]:
+        if not squeezed:
+            return []
+        found = []
+        choices = [alias.text for alias in self._fuzzy]
+        for _, _, index in process.extract(squeezed, choices, scorer=fuzz.partial_ratio, score_cutoff=60, limit=None):
+            alias = self._fuzzy[index]
+            window = _closest_window(alias.text, squeezed, max_distance=1 if len(alias.text) <= 7 else 2)
+            if window is None:
+                continue
+            start, end, distance = window
+            if distance == 0 or (alias.stem and alias.stem not in squeezed[start:end]):
+                continue
+            score = (FUZZY_SCORE if alias.kind == "exact" else FUZZY_STEM_SCORE) - 0.05 * (distance - 1)
+            found.append((alias, positions[start], positions[end - 1] + 1, score, "fuzzy"))
+        return found
+
+    def _english_matches(self, text: str) -> list[_Candidate]:
+        lowered = text.lower()
+        found = []
+        for alias, pattern in self._english:
+            hit = pattern.search(lowered)
+            if hit:
+                found.append((alias, hit.start(), hit.end(), SCORES[alias.kind], "english"))
+            elif len(alias.text) >= 12:
+                aligned = fuzz.partial_ratio_alignment(alias.text, lowered, score_cutoff=ENGLISH_FUZZY_CUTOFF)
+                if aligned is not None:
+                    score = FUZZY_SCORE * aligned.score / 100
+                    found.append((alias, aligned.dest_start, aligned.dest_end, score, "fuzzy"))
+        return found
+
+
+def _closest_window(alias: str, text: str, max_distance: int) -> tuple[int, int, int] | None:
+    """The substring of `text` nearest to `alias` (lengths ±1), as (start, end, edit distance)."""
+    best: tuple[int, int, int] | None = None
+    size = len(alias)
+    for length in (size, size - 1, size + 1):
+        for start in range(0, len(text) - length + 1):
+            distance = Levenshtein.distance(alias, text[start : start + length], score_cutoff=max_distance)
+            if distance <= max_distance and (best is None or distance < best[2]):
+                best = (start, start + length, distance)
+    return best
+
+
+def _resolve(candidates: list[_Candidate], text: str) -> list[ProductMatch]:
+    taken: list[tuple[int, int]] = []
+    seen: set[str] = set()
+    matches: list[ProductMatch] = []
+    for alias, start, end, score, kind in sorted(candidates, key=lambda c: (-c[3], -(c[2] - c[1]), c[1])):
+        if alias.entry.id in seen or any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        taken.append((start, end))
+        seen.add(alias.entry.id)
+        matches.append(ProductMatch(entry=alias.entry, start=start, end=end, text=text[start:end],
+                                    score=round(score, 4), kind=kind))
+    return matches

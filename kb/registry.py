@@ -1,0 +1,84 @@
+"""The pointer to the active build, and each build's files, under KB_HOME.
+
+`registry.json` is only ever replaced whole (os.replace) after a build is complete and verified,
+so a reader sees the old version or the new one, never a half-built one.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from ingest.models import Catalog
+from kb.errors import StoreCorrupt
+from kb.models import VersionInfo
+
+REBUILD_HINT = "run `kbbot ingest --rebuild` to rebuild the knowledge base from the catalog"
+
+
+class RegistryData(BaseModel):
+    active: dict[str, str] = {}  # embedder slug -> collection name
+    builds: dict[str, VersionInfo] = {}  # collection name -> what was built
+
+
+class Registry:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.path = home / "registry.json"
+
+    def build_dir(self, collection: str) -> Path:
+        return self.home / "builds" / collection
+
+    def stamp(self) -> int:
+        """Changes whenever a new build becomes active; cheap enough to check on every search."""
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    def read(self) -> RegistryData:
+        try:
+            return RegistryData.model_validate_json(self.path.read_bytes())
+        except FileNotFoundError:
+            return RegistryData()
+        except (ValidationError, ValueError, OSError) as error:
+            raise StoreCorrupt(f"cannot read {self.path}: {str(error).splitlines()[0]}", REBUILD_HINT) from error
+
+    @contextmanager
+    def update(self) -> Iterator[RegistryData]:
+        """Read-modify-write under a lock, so two ingests cannot lose each other's builds."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / "registry.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = self.read()
+            yield data
+            _write_atomically(self.path, data.model_dump_json(indent=2).encode())
+
+    def save_catalog(self, collection: str, catalog: Catalog) -> None:
+        directory = self.build_dir(collection)
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_atomically(directory / "catalog.json", catalog.model_dump_json().encode())
+
+    def load_catalog(self, collection: str) -> Catalog:
+        path = self.build_dir(collection) / "catalog.json"
+        try:
+            return Catalog.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError, ValueError) as error:
+            raise StoreCorrupt(f"cannot read the stored catalog {path}", REBUILD_HINT) from error
+
+    def remove_build_files(self, collection: str) -> None:
+        shutil.rmtree(self.build_dir(collection), ignore_errors=True)
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)

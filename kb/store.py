@@ -1,0 +1,120 @@
+"""Chroma access: embedded PersistentClient under KB_HOME, or a server via KB_CHROMA_URL."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from kb.chunks import embedding_text
+from kb.errors import ChromaUnavailable, StoreCorrupt
+from kb.models import Chunk
+from kb.registry import REBUILD_HINT
+from kb.settings import Settings
+
+COLLECTION_PREFIX = "kb-"
+
+
+def collection_name(version: str, slug: str, build_id: str) -> str:
+    return f"{COLLECTION_PREFIX}{version}-{slug}-{build_id}"
+
+
+def connect(settings: Settings) -> Any:
+    """A chromadb client; failures become one clear error with a hint."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        try:
+            client = chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
+                                         ssl=url.scheme == "https", settings=chroma_settings)
+            client.heartbeat()
+        except Exception as error:
+            raise unavailable(settings.chroma_url) from error
+        return client
+    path = settings.home / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        client.heartbeat()
+    except Exception as error:
+        raise StoreCorrupt(f"the Chroma store at {path} cannot be opened: {first_line(error)}", REBUILD_HINT) from error
+    return client
+
+
+def unavailable(url: str) -> ChromaUnavailable:
+    return ChromaUnavailable(
+        f"the Chroma server at {url} is unreachable",
+        "start it (`chroma run --path DIR --port PORT`) or unset KB_CHROMA_URL to use the embedded store",
+    )
+
+
+def first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def collection_names(client: Any) -> list[str]:
+    return [getattr(c, "name", c) for c in client.list_collections()]
+
+
+def reusable_embeddings(client: Any, slug: str, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+    """Embeddings of unchanged chunks from any earlier build with the same embedder (ids are content-derived)."""
+    found: dict[str, list[float]] = {}
+    for name in collection_names(client):
+        if not (name.startswith(COLLECTION_PREFIX) and f"-{slug}-" in name):
+            continue
+        missing = [identifier for identifier in chunk_ids if identifier not in found]
+        if not missing:
+            break
+        try:
+            collection = client.get_collection(name)
+            for start in range(0, len(missing), 5000):
+                got = collection.get(ids=missing[start : start + 5000], include=["embeddings"])
+                found.update(zip(got["ids"], np.asarray(got["embeddings"]).tolist(), strict=True))
+        except Exception:
+            continue  # a half-written collection of a killed build: just embed those again
+    return found
+
+
+def build_collection(
+    client: Any,
+    name: str,
+    chunks: Sequence[Chunk],
+    embed: Callable[[list[str]], list[list[float]]],
+    reused: dict[str, list[float]],
+    progress: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Create and fill the collection; returns how many chunks were embedded anew."""
+    collection = client.create_collection(name, metadata={"hnsw:space": "cosine"})
+    batch = min(client.get_max_batch_size(), 512)
+    reembedded = 0
+    for start in range(0, len(chunks), batch):
+        part = chunks[start : start + batch]
+        fresh = [chunk for chunk in part if chunk.id not in reused]
+        vectors = dict(zip([c.id for c in fresh], embed([embedding_text(c) for c in fresh]) if fresh else [], strict=True))
+        reembedded += len(fresh)
+        collection.add(
+            ids=[c.id for c in part],
+            embeddings=[reused.get(c.id) or vectors[c.id] for c in part],
+            documents=[c.text for c in part],
+            metadatas=[chunk_metadata(c) for c in part],
+        )
+        progress(len(part))
+    if collection.count() != len(chunks):
+        raise StoreCorrupt(f"collection {name} holds {collection.count()} chunks, expected {len(chunks)}", REBUILD_HINT)
+    return reembedded
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    return {"entry_id": chunk.entry_id, "product": chunk.product, "category": chunk.category,
+            "page": chunk.page, "kind": chunk.kind, "catalog_version": chunk.catalog_version}
+
+
+def delete_collection(client: Any, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception:
+        pass  # already gone: nothing to clean

@@ -90,6 +90,22 @@ def test_docx_paragraphs_with_page_breaks(tmp_path: Path, reference: Catalog) ->
     _same_entries(load_catalog(write_docx(bundled_pages(), tmp_path / "catalog.docx")), reference)
 
 
+def test_docx_pages_as_word_last_rendered_them(tmp_path: Path, reference: Catalog) -> None:
+    """Word records where it broke pages (w:lastRenderedPageBreak) even without explicit breaks."""
+    from docx import Document
+    from docx.oxml import OxmlElement
+
+    document = Document()
+    for number, lines in enumerate(bundled_pages()):
+        for index, line in enumerate(lines):
+            run = document.add_paragraph().add_run()
+            if number and not index:
+                run._r.append(OxmlElement("w:lastRenderedPageBreak"))
+            run.add_text(line)
+    document.save(str(tmp_path / "rendered.docx"))
+    _same_entries(load_catalog(tmp_path / "rendered.docx"), reference)
+
+
 def test_docx_table_in_reading_order(tmp_path: Path, reference: Catalog) -> None:
     """The catalog as a real three-column table: category cells merged down, one row a product."""
     from docx import Document

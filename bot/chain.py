@@ -20,7 +20,7 @@ from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
 from bot.understand import Understanding, understand
-from bot.verdict import ScopeJudge
+from bot.verdict import ScopeJudge, load_english_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -65,7 +65,7 @@ class CatalogBot:
         self._entries = {entry.product: entry for entry in self.catalog.entries}
         english = load_english_names()
         self.composer = Composer(self.catalog.catalog_version, lambda entry_id: (english.get(compact(entry_id)) or [None])[0])
-        groups = load_glossary()
+        groups = load_glossary() + load_english_terms()
         user_words = [entry.product for entry in self.catalog.entries] + [term for group in groups for term in group]
         self.judge = ScopeJudge(groups, user_words)
         self.chain = self._build_chain()

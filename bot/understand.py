@@ -257,7 +257,7 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     if kind is None and last and followup:
         # "那数据备份呢?" / "what about training?": the last question again, with a new topic.
         topic = _strip_scaffold(ELLIPSIS.match(text).group(2) if ELLIPSIS.match(text) else text, lang)
-        if last.kind == "scope" and topic:
+        if last.kind in {"scope", "describe"} and topic and products:
             return Understanding(question=text, lang=lang, kind="scope", products=products, topic=topic, followup=True)
         return last.model_copy(update={"question": text, "lang": lang, "products": products, "followup": True})
     if kind is None and last and products and re.search(r"呢\s*[?？]?$|^(and|what about|how about)\b", text, re.IGNORECASE):

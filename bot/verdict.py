@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
 from rapidfuzz import fuzz
 
 from ingest.models import Entry
@@ -25,10 +27,18 @@ _SKIP_TAGS = ("nr", "ad", "an")
 _GENERIC = frozenset(
     "服务 内容 提供 客户 金蝶 相关 工作 事情 东西 项目 问题 系统 公司 我们 能 会 要 想 需要 可以 做 帮 给 发 有 是 "
     "出 进 搞 弄 派 安排 管 包 包括 包含 含 涵盖 覆盖 用 来 去 让 进行 负责 支持 帮忙 吗 呢 "
-    "会给 能给 会派 后会 完会 会帮 能帮 会先 给出 出个 做个 平时 以后 之后 "
-    "service services help thing things stuff kind all any some work provide get do done".split()
+    "会给 能给 会派 后会 完会 会帮 能帮 会先 给出 出个 做个 平时 以后 之后 处理 解决 引起 导致 造成 出现 产生 "
+    "service services help thing things stuff kind all any some work provide get do done problem problems issue "
+    "issues cause caused causes handle handles kingdee new ongoing afterwards".split()
 )
+ENGLISH_TERMS_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_terms_en.yaml"
 _LATIN_TERM = re.compile(r"^[a-z0-9&+\-. ]+$")
+
+
+def load_english_terms(path: Path = ENGLISH_TERMS_PATH) -> list[list[str]]:
+    """English words for catalog terms, as concept groups like the kb's glossary."""
+    groups = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    return [[str(term) for term in group] for group in groups]
 
 
 def _norm(text: str) -> str:

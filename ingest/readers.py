@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.errors import IngestError
@@ -55,9 +54,9 @@ def read_pdf(path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    _quiet_when_unconfigured("pypdf")
     try:
-        with _quiet_logger("pypdf"):
-            pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+        pages = [page.extract_text() or "" for page in PdfReader(path).pages]
     except (PyPdfError, ValueError, KeyError, OSError) as error:
         raise IngestError(f"{path}: not a readable PDF ({error})") from None
     if not "".join(pages).strip():
@@ -65,17 +64,12 @@ def read_pdf(path: Path) -> str:
     return "\f".join(pages)
 
 
-@contextmanager
-def _quiet_logger(name: str) -> Iterator[None]:
-    """Keep a library's repair notes ("EOF marker not found") off stderr: the CLI promises one
-    error line, and a PDF that reads is fine however it was repaired."""
-    logger = logging.getLogger(name)  # the parent of the per-module loggers the library writes to
-    previous = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(previous)
+def _quiet_when_unconfigured(name: str) -> None:
+    """Keep a library's repair notes ("EOF marker not found") off a bare stderr, where the CLI
+    promises one error line; an application that configures logging still receives them."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def read_docx(path: Path) -> str:

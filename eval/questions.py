@@ -106,7 +106,10 @@ def load_question_set(path: str | Path) -> list[Question]:
         raise QuestionSetError(f"{path}: cannot read the set ({error.__class__.__name__}: {error})") from None
     questions: list[Question] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines ends lines at "\n" only: str.splitlines() would also split at U+0085, U+2028 ... that
+    # may sit inside a question, and then every later line number would be wrong.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

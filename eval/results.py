@@ -46,15 +46,20 @@ class ResultLine(BaseModel):
         return [compact(citation.product) for citation in self.citations]
 
 
+# Characters that Python's str.splitlines() (and some editors) treat as line ends: escaped, so every
+# reader splits results.jsonl into the same lines.
+_LINE_BREAKERS = {ord(c): f"\\u{ord(c):04x}" for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def write_results(path: Path, results: list[ResultLine]) -> None:
-    lines = [json.dumps(r.model_dump(exclude_none=False, exclude={"error"} if r.error is None else set()),
-                        ensure_ascii=False) for r in results]
+    lines = [json.dumps(r.model_dump(exclude={"error"} if r.error is None else set()), ensure_ascii=False)
+             .translate(_LINE_BREAKERS) for r in results]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def read_results(path: Path) -> list[ResultLine]:
     results = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eval.questions import QuestionSetError, compact, load_question_set
 from tests.eval.conftest import write_jsonl
@@ -68,3 +71,24 @@ def test_product_names_compare_without_whitespace() -> None:
 def test_question_type_is_derived_from_the_fields(tmp_path: Path, changes: dict, expected: str) -> None:
     [question] = load_question_set(write_jsonl(tmp_path / "s.jsonl", [{**GOOD, **changes}]))
     assert question.type == expected
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(line=st.one_of(
+    st.text(max_size=80),
+    st.dictionaries(st.sampled_from(list(GOOD) + ["extra"]),
+                    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+                              st.lists(st.text(max_size=5), max_size=2),
+                              st.lists(st.lists(st.text(max_size=5), max_size=2), max_size=2)),
+                    max_size=9).map(json.dumps),
+))
+def test_any_line_loads_or_fails_with_its_line_number(tmp_path: Path, line: str) -> None:
+    """Whatever someone writes on line 2, the loader answers with questions or a `SET:2:` error."""
+    path = tmp_path / "fuzz.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + line.replace("\n", " ").replace("\r", " ") + "\n", encoding="utf-8")
+    try:
+        questions = load_question_set(path)
+    except QuestionSetError as error:
+        assert str(error).startswith(f"{path}:2: ") and "\n" not in str(error)
+    else:
+        assert questions[0].id == "q1"

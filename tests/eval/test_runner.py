@@ -156,3 +156,13 @@ def test_cli_rejects_an_unknown_gate_before_asking(tmp_path: Path, cli_with_fake
                                              "--no-chart", "--gate", "nonesuch"])
     assert result.exit_code == 2 and "no thresholds for 'nonesuch'" in result.output
     assert cli_with_fake_bot.calls == [] and not (tmp_path / "r").exists()
+
+
+def test_results_split_into_the_same_lines_for_every_reader(tmp_path: Path) -> None:
+    set_path = write_jsonl(tmp_path / "s.jsonl", OUTSIDE_SET[:2])
+    odd = answer("第一行\u2028第二行\x85第三行", ("数据库转换服务",), "included")
+    bot = FakeBot({OUTSIDE_SET[0]["question"]: odd})
+    run_set(bot, load_question_set(set_path), tmp_path / "run", "s", retrieval=False, progress=False, chart=False)
+    text = (tmp_path / "run" / "results.jsonl").read_text(encoding="utf-8")
+    assert len(text.splitlines()) == 2
+    assert json.loads(text.splitlines()[0])["answer"] == odd.answer

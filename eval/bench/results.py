@@ -30,12 +30,12 @@ class Section(BaseModel):
 def at_most(name: str, value: float | None, limit: float, unit: str, command: str, note: str = "") -> Measurement:
     """A measurement with an upper-bound target (inclusive)."""
     passed = None if value is None else value <= limit
-    return Measurement(name=name, value=value, unit=unit, command=command, target=f"<= {limit:g} {unit}",
-                       passed=passed, note=note)
+    return Measurement(name=name, value=value, unit=unit, command=command,
+                       target=f"<= {limit:g} {unit}".rstrip(), passed=passed, note=note)
 
 
 def below(name: str, value: float | None, limit: float, unit: str, command: str, note: str = "") -> Measurement:
     """A measurement with a strict upper-bound target."""
     passed = None if value is None else value < limit
-    return Measurement(name=name, value=value, unit=unit, command=command, target=f"< {limit:g} {unit}",
-                       passed=passed, note=note)
+    return Measurement(name=name, value=value, unit=unit, command=command,
+                       target=f"< {limit:g} {unit}".rstrip(), passed=passed, note=note)

@@ -59,7 +59,7 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
         command=f"{env_text} {serve_command}",
         measurements=[
             Measurement(name="`kbbot serve` time to ready, median", value=statistics.median(ready_s), unit="s",
-                        command=ready_command, note=f"{starts} starts"),
+                        command=ready_command, note=f"{starts} start{'s' if starts != 1 else ''}"),
             at_most("server RSS after warm-up", rss_warm, 500, "MiB", memory_command,
                     note=f"{WARM_UP_REQUESTS} sequential chat requests; process and children"),
             at_most("server RSS after load", rss_after, 500, "MiB", memory_command,
@@ -86,7 +86,8 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
                "so clients beyond it get 503.",
                f"Each client (httpx, asyncio, one process) sends single-turn questions of the set back to back for "
                f"{load_seconds:g} s or 1,000 requests, whichever comes first; latencies are over 200 answers only.",
-               "The load generator shares the 2 cores with the server, so these numbers are a floor."],
+               "The load generator runs on the same cores as the server: the throughput is a lower bound and "
+               "the latencies an upper bound of what the server alone would do."],
     )
     return [serve, load]
 

@@ -85,10 +85,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server(env: dict[str, str], extra_args: tuple[str, ...] = (), ready_timeout_s: float = 180.0) -> Iterator[Server]:
+def running_server(env: dict[str, str], ready_timeout_s: float = 180.0) -> Iterator[Server]:
     """Start `kbbot serve` on a free local port; ready_s is process start to the first 200 from /healthz."""
     port = free_port()
-    argv = [kbbot_executable(), "serve", "--host", HOST, "--port", str(port), *extra_args]
+    argv = [kbbot_executable(), "serve", "--host", HOST, "--port", str(port)]
     with tempfile.NamedTemporaryFile(prefix="kbbot-serve-", suffix=".log", delete=False) as log:
         log_path = Path(log.name)
     with log_path.open("wb") as log_file:

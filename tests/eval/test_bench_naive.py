@@ -16,7 +16,8 @@ def _entry(product: str, text: str) -> Entry:
 
 
 def test_a_chunk_is_attributed_to_the_entry_holding_its_largest_part() -> None:
-    entries = [_entry("升级服务", "升级服务 提供升级方案 升级测试"), _entry("数据迁移服务", "数据迁移服务 保障将原系统数据迁移至目标系统")]
+    entries = [_entry("升级服务", "升级服务 提供升级方案 升级测试"),
+               _entry("数据迁移服务", "数据迁移服务 保障将原系统数据迁移至目标系统")]
     chunk = "测试\n数据迁移服务\n保障将原系统数据迁移\n至目标系统"
 
     assert attribute_chunk(chunk, entries).product == "数据迁移服务"

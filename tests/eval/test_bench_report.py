@@ -24,7 +24,8 @@ def test_report_lists_every_number_with_its_command() -> None:
         Section(title="Answer latency", command="python -m eval.bench --only answer",
                 measurements=[at_most("warm answer p50", 12.5, 20, "ms", "python -m eval.bench --only answer"),
                               at_most("warm answer p95", 80.0, 50, "ms", "python -m eval.bench --only answer")]),
-        Section(title="Ingest", measurements=[Measurement(name="kbbot ingest", value=4.2, unit="s", command="kbbot ingest X")],
+        Section(title="Ingest",
+                measurements=[Measurement(name="kbbot ingest", value=4.2, unit="s", command="kbbot ingest X")],
                 columns=["catalog", "seconds"], rows=[["a|b", "1.00"]], notes=["a caveat"]),
         Section(title="serve: not measured", notes=["failed: ServerFailed: boom"]),
     ]

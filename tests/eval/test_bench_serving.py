@@ -27,8 +27,8 @@ def test_a_real_server_is_ready_measured_loaded_and_stopped(kb_home: Path) -> No
     with running_server(env) as server:
         assert server.ready_s > 0 and server.base_url.startswith("http://127.0.0.1:")
         assert server.rss_mb() > 50
-        result = run_load(server.base_url, ["升级服务包括什么", "What does the upgrade service include?"], clients=2,
-                          duration_s=1.0, max_requests_per_client=50)
+        questions = ["升级服务包括什么", "What does the upgrade service include?"]
+        result = run_load(server.base_url, questions, clients=2, duration_s=1.0, max_requests_per_client=50)
         process = server.process
 
     assert result.ok > 0 and result.failed == result.rate_limited == result.overloaded == 0

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from ingest import IngestError, load_catalog, parse_text
 from ingest.layout import LABEL_MAX_WIDTH
 from ingest.models import Catalog
+from tests.conftest import BUNDLED_CATALOG
+from tests.ingest.documents import bundled_pages
 
 # product, category, page, numbered items, exclusions
 EXPECTED = [
@@ -99,9 +101,7 @@ def test_entry_without_items_has_its_whole_text_as_description(catalog: Catalog)
     assert catalog.entry("现场服务包").text == "针对客户（您）需要现场处理的问题，金蝶提供不超过 12 人天或 24 人天的现场支持。"
 
 
-def test_form_feeds_are_page_breaks(bundled_text: str) -> None:
-    from tests.ingest.conftest import bundled_pages
-
+def test_form_feeds_are_page_breaks() -> None:
     text = "\f".join("\n".join(lines) for lines in bundled_pages())
     pages = {e.product: e.page for e in parse_text(text, source="x-2025-07-01.pdf").entries}
     assert pages == {row[0]: row[2] for row in EXPECTED}
@@ -141,8 +141,7 @@ def test_parse_text_never_crashes_on_arbitrary_text(text: str) -> None:
 
 
 _CATALOG_LINES = st.sampled_from(
-    [line for line in __import__("tests.conftest", fromlist=["BUNDLED_CATALOG"])
-     .BUNDLED_CATALOG.read_text(encoding="utf-8").split("\n")] + ["\f", "说明：", "", " 续", "1 / 2"])
+    BUNDLED_CATALOG.read_text(encoding="utf-8").split("\n") + ["\f", "说明：", "", " 续", "1 / 2"])
 
 
 @settings(max_examples=200, deadline=None)

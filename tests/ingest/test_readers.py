@@ -9,7 +9,7 @@ import pytest
 from ingest import IngestError, load_catalog
 from ingest.models import Catalog
 from tests.conftest import BUNDLED_CATALOG
-from tests.ingest.conftest import bundled_pages, write_docx, write_pdf, write_pdf_table
+from tests.ingest.documents import bundled_pages, write_docx, write_pdf, write_pdf_table
 
 
 @pytest.fixture(scope="module")

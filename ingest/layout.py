@@ -30,7 +30,7 @@ _COLUMN_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
 ITEM_MARKER = re.compile(r"^\s*(?:[（(]\s*\d{1,2}\s*[）)]|\d{1,2}\s*[）)、]|\d{1,2}\.(?!\d))\s*")
 _PUBLISH_DATE = re.compile(r"^发布日期\s*[:：]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _PAGE_MARKER = re.compile(r"^(?:第\s*)?(\d{1,3})\s*(?:/|of)\s*(\d{1,3})\s*页?$")
-_NOTES_HEADING = re.compile(r"^(说明|备注|注意事项)\s*[:：]$")
+_NOTES_HEADING = re.compile(r"^(说明|备注|注意事项)\s*[:：]\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -132,10 +132,13 @@ def read_layout(text: str) -> Layout:
         if index <= header_end or stripped in running_header:
             continue
         layout.pages = max(layout.pages, page)
-        if notes := _NOTES_HEADING.match(stripped):
+        notes = _NOTES_HEADING.match(stripped)
+        if notes and (not notes.group(2) or ITEM_MARKER.match(notes.group(2))):
             previous = Line(notes.group(1), page, "notes")
             layout.lines.append(previous)
-            continue
+            if not notes.group(2):
+                continue
+            stripped = notes.group(2)  # 说明：（1）… — the first clause on the heading's line
         cell_may_start = previous is None or previous.kind != "body" or previous.text.endswith(_SENTENCE_END)
         labels, rest = _split_cells(stripped, cell_may_start)
         layout.lines.extend(Line(label, page, "label") for label in labels)

@@ -57,3 +57,9 @@ def test_short_fragment_after_a_column_filled_line_is_body() -> None:
 def test_notes_heading() -> None:
     assert _kinds("甲服务\n内容。\n说明：\n（1）适用范围：以合同为准。")[2:] == [
         ("notes", "说明", 1), ("body", "（1）适用范围：以合同为准。", 1)]
+
+
+def test_notes_heading_sharing_its_line_with_the_first_clause() -> None:
+    assert _kinds("甲服务\n内容。\n说明：（1）适用范围：以合同为准。\n注：不含税。")[2:] == [
+        ("notes", "说明", 1), ("body", "（1）适用范围：以合同为准。", 1), ("body", "注：不含税。", 1)]
+    assert _kinds("甲服务\n说明：本服务按年计费。")[1:] == [("body", "说明：本服务按年计费。", 1)]

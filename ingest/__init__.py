@@ -8,7 +8,8 @@ from ingest.models import Catalog, Entry
 from ingest.parse import parse_text
 from ingest.readers import read_document
 
-BUNDLED_CATALOG: Path = next((Path(__file__).resolve().parents[1] / "data" / "catalog").glob("*.txt"))
+# The newest bundled edition: file names carry the publish date.
+BUNDLED_CATALOG: Path = max((Path(__file__).resolve().parents[1] / "data" / "catalog").glob("*.txt"))
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

@@ -119,7 +119,7 @@ def build_chat(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None, *
             label="对话 Chat",
             show_label=False,
             elem_id="kb-chat",
-            height=None if compact else 520,
+            height="calc(100vh - 96px)" if compact else 520,
             scale=1,
             placeholder="**您好！Hello!** 请问有关专项服务的任何问题。Ask anything about our service products.",
             examples=[{"text": q} for q in EXAMPLE_QUESTIONS],

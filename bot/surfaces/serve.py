@@ -42,7 +42,7 @@ def serve_command(host: str, port: int) -> None:
 
     import uvicorn
 
-    from bot.chain import CatalogBot
+    from bot import CatalogBot
     from bot.surfaces.web import create_app
     from kb.errors import KBError
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.hygiene import MAX_QUESTION_CHARS
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
@@ -20,16 +22,25 @@ class ServeSettings(BaseModel):
 
     log_retention_days: int = Field(default=90, ge=1)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
-    max_question_chars: int = Field(default=2000, ge=1)
+    max_question_chars: int = Field(default=MAX_QUESTION_CHARS, ge=1)
     rate_limit_per_minute: int = Field(default=240, ge=1)
     max_in_flight: int = Field(default=32, ge=1)
 
     @classmethod
     def from_env(cls) -> ServeSettings:
-        return cls(
-            log_retention_days=_env_int("KB_LOG_RETENTION_DAYS", 90),
-            max_request_bytes=_env_int("KB_MAX_REQUEST_BYTES", 1_048_576),
-            max_question_chars=_env_int("KB_MAX_QUESTION_CHARS", 2000),
-            rate_limit_per_minute=_env_int("KB_RATE_LIMIT_PER_MINUTE", 240),
-            max_in_flight=_env_int("KB_MAX_IN_FLIGHT", 32),
-        )
+        """Raises ValueError naming the environment variable at fault."""
+        values = {field: _env_int(variable, cls.model_fields[field].default) for field, variable in ENV_VARIABLES.items()}
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise ValueError(f"{ENV_VARIABLES[str(error['loc'][0])]}: {error['msg']}") from exc
+
+
+ENV_VARIABLES = {
+    "log_retention_days": "KB_LOG_RETENTION_DAYS",
+    "max_request_bytes": "KB_MAX_REQUEST_BYTES",
+    "max_question_chars": "KB_MAX_QUESTION_CHARS",
+    "rate_limit_per_minute": "KB_RATE_LIMIT_PER_MINUTE",
+    "max_in_flight": "KB_MAX_IN_FLIGHT",
+}

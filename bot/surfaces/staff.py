@@ -26,6 +26,20 @@ ALL_CATEGORIES = "全部类别 All categories"
 EvalRunner = Callable[[Path, Path], Any]
 
 
+def eval_runner_for(bot: ChatBot, kb: StaffKnowledgeBase) -> EvalRunner:
+    """Run an uploaded set through the served bot with the eval package's own runner and report."""
+
+    def run(set_path: Path, out_dir: Path) -> Any:
+        from eval.questions import load_question_set
+        from eval.runner import run_set
+
+        categories = {entry.product: entry.category for entry in kb.catalog.entries}
+        return run_set(bot, load_question_set(set_path), out_dir, set_name=set_path.name, categories=categories,
+                       retrieval=False, progress=False)
+
+    return run
+
+
 class StaffKnowledgeBase(Protocol):
     catalog: Catalog
     active_version: str | None
@@ -101,11 +115,15 @@ def diff_markdown(diff: dict[str, Any], old: str, new: str) -> str:
             detail = ""
             if isinstance(item, dict):
                 extra = {k: v for k, v in item.items() if k not in ("product", "id") and v}
-                detail = "".join(f"\n  - {escape_markup(str(k))}: {safe_markdown(str(v))}" for k, v in extra.items())
+                detail = "".join(f"\n  - {escape_markup(str(k))}: {safe_markdown(_plain(v))}" for k, v in extra.items())
             parts.append(f"- {escape_markup(name(item))}{detail}")
     if not any(diff.get(k) for k in ("added", "removed", "changed")):
         parts.append("\n两个版本内容相同。The two versions are identical.")
     return "\n".join(parts)
+
+
+def _plain(value: Any) -> str:
+    return "；".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 def unanswered_rows(logbook: Logbook) -> list[list[str]]:
@@ -153,7 +171,8 @@ class StaffHandlers:
         try:
             self.eval_runner(Path(upload), out_dir)
         except (ValueError, OSError) as exc:
-            raise gr.Error(f"问题集无法运行 The set could not run: {exc}") from exc
+            reason = str(exc).replace(str(upload), Path(upload).name)  # no server temp paths in the message
+            raise gr.Error(f"问题集无法运行 The set could not run: {reason}") from exc
         report = out_dir / "report.md"
         text = report.read_text(encoding="utf-8") if report.exists() else "(no report.md written)"
         chart = out_dir / "report.png"

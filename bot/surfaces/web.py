@@ -12,7 +12,7 @@ from bot.surfaces.chat import TITLE, build_chat
 from bot.surfaces.guard import RequestGuard
 from bot.surfaces.logbook import Logbook, default_log_path
 from bot.surfaces.settings import ServeSettings
-from bot.surfaces.staff import StaffKnowledgeBase, build_staff
+from bot.surfaces.staff import EvalRunner, StaffKnowledgeBase, build_staff, eval_runner_for
 
 THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="sky", neutral_hue="slate",
                        font=["Noto Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "sans-serif"],
@@ -30,7 +30,7 @@ footer { display: none !important; }
 """
 
 WIDGET_CSS = CSS + """
-.gradio-container { padding: 6px !important; max-width: 100% !important; }
+.gradio-container, .gradio-container .main.app { padding: 4px !important; max-width: 100% !important; }
 #kb-chat { min-height: 300px; }
 """
 
@@ -53,10 +53,11 @@ main{{display:flex;gap:2rem;align-items:flex-start}} article{{max-width:36rem}} 
 
 
 def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | None = None,
-               logbook: Logbook | None = None, eval_runner: Any = None) -> FastAPI:
+               logbook: Logbook | None = None, eval_runner: EvalRunner | None = None) -> FastAPI:
     """Everything is injected so tests can serve fakes and the server builds the real bot once."""
     settings = settings or ServeSettings.from_env()
     logbook = logbook or Logbook(default_log_path(), settings.log_retention_days)
+    eval_runner = eval_runner or eval_runner_for(bot, kb)
 
     def catalog_info() -> dict[str, Any]:
         catalog = kb.catalog

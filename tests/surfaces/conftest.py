@@ -76,8 +76,8 @@ class FakeBot:
         self.delay = delay
         self.calls: list[tuple[str, list[dict[str, str]]]] = []
 
-    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
-        self.calls.append((question, list(history or [])))
+    def ask(self, question: str, history: list[Any] | None = None) -> Answer:
+        self.calls.append((question, [t if isinstance(t, dict) else t.model_dump() for t in history or []]))
         if self.delay:
             time.sleep(self.delay)
         hits = [h for h in self.kb.search(question) if h.entry.product in question or h.score > 0.5]

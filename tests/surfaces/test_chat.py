@@ -1,0 +1,75 @@
+"""The chat event functions with the fake bot: what is displayed, what the bot sees, what is logged."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from bot.surfaces.chat import ChatHandlers
+from bot.surfaces.logbook import Logbook
+from bot.surfaces.settings import ServeSettings
+from tests.surfaces.conftest import FakeBot
+
+REQUEST = SimpleNamespace(session_hash="session-1")
+
+
+@pytest.fixture
+def handlers(fake_bot: FakeBot, logbook: Logbook) -> ChatHandlers:
+    return ChatHandlers(fake_bot, ServeSettings(max_question_chars=100), logbook)
+
+
+def converse(handlers: ChatHandlers, question: str, chat: list[Any], turns: list[Any]) -> tuple[list[Any], list[Any]]:
+    _, chat, turns = handlers.add_question(question, chat, turns)
+    *_, (chat, turns) = handlers.stream_answer(chat, turns, REQUEST)
+    return chat, turns
+
+
+def test_question_is_displayed_escaped_but_the_bot_gets_it_raw(handlers: ChatHandlers, fake_bot: FakeBot) -> None:
+    chat, turns = converse(handlers, "升级服务<b>包含</b>什么？", [], [])
+    assert chat[0]["content"] == "升级服务&lt;b&gt;包含&lt;/b&gt;什么？"
+    assert fake_bot.calls[-1] == ("升级服务<b>包含</b>什么？", [])
+    assert '<details class="kb-citation">' in chat[1]["content"]
+    assert [t["role"] for t in turns] == ["user", "assistant"]
+
+
+def test_answer_streams_before_the_final_message(handlers: ChatHandlers) -> None:
+    _, chat, turns = handlers.add_question("升级服务包含什么？", [], [])
+    steps = [step[0][-1]["content"] for step in handlers.stream_answer(chat, turns, REQUEST)]
+    assert len(steps) > 2
+    assert steps[0] != steps[-1] and "<details" not in steps[0] and "<details" in steps[-1]
+
+
+def test_follow_up_sends_the_earlier_turns_as_history(handlers: ChatHandlers, fake_bot: FakeBot) -> None:
+    chat, turns = converse(handlers, "升级服务包含什么？", [], [])
+    converse(handlers, "数据迁移服务呢？", chat, turns)
+    question, history = fake_bot.calls[-1]
+    assert question == "数据迁移服务呢？"
+    assert history[0] == {"role": "user", "content": "升级服务包含什么？"}
+    assert history[1]["role"] == "assistant" and "升级服务" in history[1]["content"]
+
+
+def test_dislike_puts_the_question_on_the_unanswered_list(handlers: ChatHandlers, logbook: Logbook) -> None:
+    chat, turns = converse(handlers, "升级服务包含什么？", [], [])
+    handlers.feedback(turns, gr.LikeData(None, {"index": 1, "value": chat[1]["content"], "liked": False}))
+    assert [e.question for e in logbook.unanswered()] == ["升级服务包含什么？"]
+    handlers.feedback(turns, gr.LikeData(None, {"index": 1, "value": chat[1]["content"], "liked": True}))
+    assert logbook.unanswered() == []
+
+
+def test_abstentions_are_logged_as_unanswered(handlers: ChatHandlers, logbook: Logbook) -> None:
+    converse(handlers, "今天天气怎么样", [], [])
+    assert logbook.unanswered()[0].abstained
+
+
+@pytest.mark.parametrize("question", ["", "   ", "升" * 101])
+def test_empty_or_over_long_questions_are_refused_with_a_message(handlers: ChatHandlers, question: str) -> None:
+    with pytest.raises(gr.Error):
+        handlers.add_question(question, [], [])
+
+
+def test_api_chat_returns_the_answer_and_citations(handlers: ChatHandlers, fake_bot: FakeBot) -> None:
+    result = handlers.api_chat("数据迁移服务呢？", [{"role": "user", "content": "升级服务"}, {"role": "bogus"}])
+    assert result["citations"][0]["product"] == "数据迁移服务"
+    assert fake_bot.calls[-1][1] == [{"role": "user", "content": "升级服务"}]

@@ -1,0 +1,127 @@
+"""A real headless Chromium (Debian's) against the live server: chat, citations, XSS, widget, staff lookup."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO / "test-artifacts"
+XSS_QUESTION = '升级服务包含什么？<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is missing: run `bash .ci/system-deps` (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+
+
+def ask(page: Any, question: str) -> Any:
+    """Type a question, press Enter, and return the last bot message once its answer is complete."""
+    answers = page.locator("#kb-chat .message.bot")
+    before = answers.count()
+    page.locator("#kb-question textarea").fill(question)
+    page.locator("#kb-question textarea").press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#kb-chat .message.bot').length > n", arg=before, timeout=60_000)
+    page.wait_for_selector("#kb-chat .pending", state="detached", timeout=60_000)
+    return answers.last
+
+
+def test_chat_answers_with_a_collapsible_citation(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    answer = ask(page, "数据库转换服务包括工具授权吗？")
+    answer.locator("details.kb-citation").first.wait_for(timeout=30_000)
+    assert "授权" in answer.inner_text()
+    citation = answer.locator("details.kb-citation").first
+    assert "数据库转换服务" in citation.locator("summary").inner_text()
+    citation.locator("summary").click()
+    assert "许可授权" in citation.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+    follow_up = ask(page, "那它包括数据清洗吗？")
+    follow_up.locator("details.kb-citation").first.wait_for(timeout=30_000)
+    assert "数据库转换服务" in follow_up.locator("details.kb-citation summary").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-follow-up.png"), full_page=True)
+
+
+def test_thumbs_down_lands_in_the_staff_unanswered_list(live_server: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/")
+    ask(page, "性能优化服务包括硬件扩容吗？").locator("details.kb-citation").first.wait_for(timeout=30_000)
+    page.locator("#kb-chat button[aria-label='踩']").last.click()  # Gradio's zh-CN label for Dislike
+    page.wait_for_timeout(1000)  # the feedback event is fire-and-forget
+    page.goto(f"{live_server}/staff/")
+    page.get_by_role("tab", name="未解决问题 Unanswered").click()
+    table = page.locator("#staff-unanswered")
+    expect(table).to_contain_text("性能优化服务包括硬件扩容吗？", timeout=30_000)
+    expect(table).to_contain_text("不满意 unhelpful")
+    page.screenshot(path=str(ARTIFACTS / "staff-unanswered.png"), full_page=True)
+
+
+def test_markup_in_a_question_is_shown_as_text_and_runs_nothing(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    ask(page, XSS_QUESTION)
+    page.wait_for_timeout(500)
+    user_message = page.locator("#kb-chat .message.user").last
+    assert '<img src=x onerror="window.__xss=1">' in user_message.inner_text()
+    assert "<script>window.__xss=2</script>" in user_message.inner_text()
+    assert page.locator("#kb-chat img[src='x']").count() == 0
+    assert page.evaluate("window.__xss") is None
+    assert page.dialogs == []
+    page.screenshot(path=str(ARTIFACTS / "chat-xss.png"), full_page=True)
+
+
+def test_widget_is_embeddable_and_answers(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/embed-demo")
+    frame = page.frame_locator("iframe")
+    frame.locator("#kb-question textarea").fill("升级服务包含哪些内容？")
+    frame.locator("#kb-question textarea").press("Enter")
+    frame.locator("#kb-chat details.kb-citation").first.wait_for(timeout=60_000)
+    assert "升级服务" in frame.locator("#kb-chat .message.bot").last.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "embed-demo.png"), full_page=True)
+
+
+def test_staff_search_highlights_clauses_and_offers_a_copyable_answer(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/staff/")
+    page.locator("#staff-query textarea").fill("数据库转换服务包括工具授权吗")
+    page.locator("#staff-search").click()
+    page.locator("#staff-results details").first.wait_for(timeout=60_000)
+    first = page.locator("#staff-results details").first
+    assert "数据库转换服务" in first.locator("summary").inner_text()
+    assert first.locator("mark").count() >= 1
+    page.wait_for_function("() => document.querySelector('#staff-answer textarea').value.includes('数据库转换服务')",
+                           timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "staff-search.png"), full_page=True)
+
+    page.get_by_role("tab", name="目录 Catalog").click()
+    page.locator("#staff-catalog").wait_for(timeout=30_000)
+    assert "2025-07-01" in page.locator("#staff-catalog").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "staff-catalog.png"), full_page=True)
+

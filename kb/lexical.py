@@ -24,6 +24,7 @@ _STOPWORDS = frozenset(
     "how it this that be please".split()
 )
 _WORD = re.compile(r"\w", re.UNICODE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"^[a-z0-9&+\-. ]+$")
 
 
@@ -112,10 +113,12 @@ class LexicalIndex:
         return self._retriever.get_scores(known)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 of the query's own tokens plus a down-weighted BM25 of its glossary expansions."""
+        """BM25 of the query's own tokens plus BM25 of its glossary expansions, down-weighted unless the
+        query is in English: then the expansions are the only words the Chinese catalog can match."""
         own = self.tokenizer.tokens(query)
         expanded = [token for term in self.expander.expansions(query) for token in self.tokenizer.tokens(term)]
-        return self._score(own) + EXPANSION_WEIGHT * self._score([t for t in expanded if t not in own])
+        weight = EXPANSION_WEIGHT if _CJK.search(query) else 1.0
+        return self._score(own) + weight * self._score([t for t in expanded if t not in own])
 
 
 FINGERPRINT_FILE = "fingerprint.txt"

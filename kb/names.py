@@ -58,6 +58,7 @@ class ProductMatcher:
 
     def __init__(self, catalog: Catalog, english_names: dict[str, list[str]] | None = None) -> None:
         english_names = load_english_names() if english_names is None else english_names
+        self._english_names = english_names
         self._chinese: list[_Alias] = []
         self._english: list[tuple[_Alias, re.Pattern[str]]] = []
         for entry in catalog.entries:
@@ -66,15 +67,17 @@ class ProductMatcher:
             self._chinese.append(_Alias(entry, name, "exact", stem if len(stem) < MIN_FUZZY_STEM else ""))
             if len(stem) >= 2:
                 self._chinese.append(_Alias(entry, stem, "alias"))
-            for position, english in enumerate(english_names.get(entry.id, [])):
+            for position, english in enumerate(english_names.get(name, [])):
                 for text, kind in ((english, "english" if position == 0 else "english_alias"),
                                    (_strip_suffix(english.lower(), " service"), "english_alias")):
                     if text:
                         self._english.append((_Alias(entry, text.lower(), kind), _english_pattern(text)))
         self._fuzzy = [alias for alias in self._chinese if len(alias.text) >= MIN_FUZZY_STEM]
 
-    def english_name(self, entry_id: str) -> str | None:
-        return next((a.text for a, _ in self._english if a.entry.id == entry_id and a.kind == "english"), None)
+    def english_name(self, product: str) -> str | None:
+        """The display name the bot shows beside Chinese quotes in English answers."""
+        names = self._english_names.get(compact(product))
+        return names[0] if names else None
 
     def match(self, text: str) -> list[ProductMatch]:
         """Every product named in `text`, best first; overlapping spans keep the better, longer one."""
@@ -141,7 +144,7 @@ def _resolve(candidates: list[_Candidate], text: str) -> list[ProductMatch]:
     taken: list[tuple[int, int]] = []
     seen: set[str] = set()
     matches: list[ProductMatch] = []
-    for alias, start, end, score, kind in sorted(candidates, key=lambda c: (-c[3], -(c[2] - c[1]), c[1])):
+    for alias, start, end, score, kind in sorted(candidates, key=lambda c: (-c[3], c[1], -(c[2] - c[1]))):
         if alias.entry.id in seen or any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         taken.append((start, end))

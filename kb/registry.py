@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,3 +83,15 @@ def _write_atomically(path: Path, content: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+def set_store_aside(home: Path) -> Path | None:
+    """Move the registry, builds and embedded Chroma store into aside-<time>/: a rebuild loses nothing."""
+    parts = [home / name for name in ("registry.json", "builds", "chroma") if (home / name).exists()]
+    if not parts:
+        return None
+    aside = home / f"aside-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    aside.mkdir(parents=True)
+    for part in parts:
+        os.replace(part, aside / part.name)
+    return aside

@@ -1,0 +1,169 @@
+"""`kbbot ingest | versions | search | diff`: the knowledge base's own subcommands."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest.models import Catalog
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Bad input and broken stores end as one line on stderr and exit code 2, never a stack trace."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ingest.errors import IngestError
+        from kb.errors import KBError
+
+        try:
+            return command(*args, **kwargs)
+        except (KBError, IngestError) as error:
+            click.echo(f"kbbot: error: {error}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def read_catalog(path: Path) -> Catalog:
+    """A catalog document through ingest, or a Catalog already parsed to JSON (kb.synthetic, a backup)."""
+    from ingest import load_catalog
+    from ingest.errors import IngestError
+
+    if path.suffix.lower() == ".json":
+        try:
+            return Catalog.model_validate_json(path.read_bytes())
+        except (OSError, ValueError) as error:
+            raise IngestError(f"{path}: not a catalog JSON file ({str(error).splitlines()[0]})") from error
+    return load_catalog(path)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Set a corrupt store aside and build from scratch.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was built as JSON.")
+@reports_errors
+def ingest_command(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
+    """Build a knowledge-base version from each catalog (the bundled one without PATH); the last becomes active."""
+    from ingest import BUNDLED_CATALOG
+    from kb.chunks import make_chunks
+    from kb.knowledge_base import KnowledgeBase
+    from kb.registry import set_store_aside
+
+    catalogs = [read_catalog(path) for path in (paths or (BUNDLED_CATALOG,))]  # all parse before any is built
+    knowledge_base = KnowledgeBase.open()
+    if rebuild:
+        moved = set_store_aside(knowledge_base.settings.home)
+        if moved:
+            click.echo(f"kbbot: the old store was moved aside to {moved}", err=True)
+    built = []
+    for catalog in catalogs:
+        with progress_bar(len(make_chunks(catalog)), catalog.catalog_version, quiet=as_json) as advance:
+            built.append(knowledge_base.ingest(catalog, progress=advance))
+    if as_json:
+        echo_json([info.model_dump() for info in built])
+        return
+    for info in built:
+        click.echo(f"built {info.version} from {info.source}: {info.entries} entries, {info.chunks} chunks "
+                   f"({info.reembedded} embedded, {info.reused} reused) with {info.embeddings} "
+                   f"in {info.seconds:.1f} s -> {info.collection}")
+    click.echo(f"active version: {built[-1].version}")
+
+
+@contextmanager
+def progress_bar(total: int, label: str, quiet: bool) -> Iterator[Callable[[int], object]]:
+    """A tqdm bar on stderr for big catalogs; silent for small ones and for --json."""
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=f"embedding {label}", unit="chunk", file=sys.stderr,
+              disable=quiet or total < 500) as bar:
+        yield bar.update
+
+
+@click.command("versions")
+@click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON.")
+@reports_errors
+def versions_command(as_json: bool) -> None:
+    """List the ingested catalog versions; the active one is marked."""
+    from kb.knowledge_base import KnowledgeBase
+
+    versions = KnowledgeBase.open().versions()
+    if as_json:
+        echo_json([info.model_dump() for info in versions])
+        return
+    if not versions:
+        click.echo("no versions yet: run `kbbot ingest`")
+    for info in versions:
+        marker = "*" if info.active else " "
+        click.echo(f"{marker} {info.version}  {info.entries} entries  {info.chunks} chunks  {info.embeddings}  "
+                   f"built {info.built_at}  from {info.source}")
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100), help="How many entries.")
+@click.option("--category", default=None, help="Only entries of this category.")
+@click.option("--json", "as_json", is_flag=True, help="Print ranked entries as JSON.")
+@reports_errors
+def search_command(query: str, k: int, category: str | None, as_json: bool) -> None:
+    """Rank catalog entries for QUERY, with scores and the clauses that matched."""
+    from kb.knowledge_base import KnowledgeBase
+
+    knowledge_base = KnowledgeBase.open()
+    hits = knowledge_base.search(query, k=k, category=category)
+    if as_json:
+        echo_json({"query": query, "catalog_version": knowledge_base.active_version, "hits": [
+            {"product": hit.entry.product, "category": hit.entry.category, "page": hit.entry.page,
+             "score": round(hit.score, 4), "name_match": hit.name_match, "dense_score": round(hit.dense_score, 4),
+             "lexical_score": round(hit.lexical_score, 4), "evidence": [e.model_dump() for e in hit.evidence]}
+            for hit in hits]})
+        return
+    for rank, hit in enumerate(hits, 1):
+        named = " (named)" if hit.name_match else ""
+        click.echo(f"{rank}. {hit.entry.product} [{hit.entry.category}, p.{hit.entry.page}] "
+                   f"score {hit.score:.3f}{named}")
+        for evidence in hit.evidence:
+            click.echo(f"     - {evidence.text}")
+
+
+@click.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@reports_errors
+def diff_command(old: str, new: str, as_json: bool) -> None:
+    """Compare two catalogs, each a file or an ingested version name."""
+    from kb.diff import diff_catalogs
+
+    difference = diff_catalogs(_resolve(old), _resolve(new))
+    if as_json:
+        echo_json(difference.model_dump())
+        return
+    for product in difference.added:
+        click.echo(f"+ {product}")
+    for product in difference.removed:
+        click.echo(f"- {product}")
+    for change in difference.changed:
+        click.echo(f"~ {change.product}")
+        for clause in change.added_clauses:
+            click.echo(f"    + {clause}")
+        for clause in change.removed_clauses:
+            click.echo(f"    - {clause}")
+
+
+def _resolve(name: str) -> Catalog:
+    """An existing file is parsed; anything else must be an ingested version."""
+    from kb.knowledge_base import KnowledgeBase
+
+    path = Path(name)
+    return read_catalog(path) if path.exists() else KnowledgeBase.open().version_catalog(name)

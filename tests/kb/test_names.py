@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from kb.names import ProductMatcher
+
+
+@pytest.fixture(scope="module")
+def matcher(catalog) -> ProductMatcher:
+    return ProductMatcher(catalog)
+
+
+def products(matcher: ProductMatcher, text: str) -> list[str]:
+    return [match.entry.id for match in matcher.match(text)]
+
+
+@pytest.mark.parametrize(("text", "product", "kind"), [
+    ("数据库转换服务包含哪些内容", "数据库转换服务", "exact"),
+    ("苍穹 paas 实验室是干啥的", "苍穹PaaS实验室", "exact"),
+    ("你们的性能优化能做什么", "性能优化服务", "alias"),
+    ("数据库转化服务包括什么", "数据库转换服务", "fuzzy"),
+    ("性能优话有啥用", "性能优化服务", "fuzzy"),
+    ("信创服物包括哪些", "信创服务", "fuzzy"),
+    ("数据库转服务", "数据库转换服务", "fuzzy"),
+    ("What does the Database Conversion Service cover?", "数据库转换服务", "english"),
+    ("is a data carry forward service available", "数据结转服务", "english"),
+    ("Tell me about the Cosmic PaaS lab", "苍穹PaaS实验室", "english"),
+])
+def test_names_are_found_exactly_as_near_misses_and_in_english(matcher, text, product, kind):
+    match = matcher.match(text)[0]
+    assert (match.entry.id, match.kind) == (product, kind)
+    assert text[match.start:match.end] == match.text and 0 < match.score <= 1
+
+
+def test_the_longest_name_wins_and_a_name_does_not_end_inside_a_word(matcher):
+    assert products(matcher, "现场服务包有多少人天") == ["现场服务包"]
+    assert products(matcher, "现场服务包括电话支持吗") == ["现场服务"]
+
+
+def test_several_names_are_all_found_best_first(matcher):
+    found = matcher.match("培训服务和苍穹 PaaS 实验室有什么差别，还有性能优话")
+    assert [m.entry.id for m in found][:2] == ["培训服务", "苍穹PaaS实验室"]
+    assert found[-1].entry.id == "性能优化服务" and found[-1].kind == "fuzzy"
+
+
+@pytest.mark.parametrize("text", ["信息服务怎么收费", "售后服务电话是多少", "今天天气怎么样", "", "   "])
+def test_unrelated_text_names_nothing(matcher, text):
+    assert matcher.match(text) == []
+
+
+def test_english_display_names_come_from_the_data_file(matcher):
+    assert matcher.english_name("数据库转换服务") == "Database Conversion Service"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
@@ -15,10 +14,9 @@ from eval.compare import compare, render_comparison
 from eval.gate import GateConfigError, load_thresholds, violations
 from eval.questions import Question, QuestionSetError, load_question_set
 from eval.report import REPORT_JSON, Report, load_report, write_report
-from eval.results import RESULTS_FILE, ResultsError, read_results
+from eval.results import RESULTS_FILE, ResultsError, align, read_results
 from eval.retrieval import kb_searcher, qrels_from_questions, retrieval_scores, run_from_results, run_from_search
-from eval.runner import Asker, run_set
-from eval.scoring import evaluate
+from eval.runner import Asker, make_report, run_set
 
 RETRIEVAL_K = 10
 
@@ -133,15 +131,12 @@ def score_command(question_set: str, run_dir: str, retrieval: bool, gate: str | 
         fail(f"{path}: no results to score")
     try:
         results = read_results(path)
-        evaluation = evaluate(questions, results)
+        align(questions, results)
     except ResultsError as error:
         fail(str(error))
     scores = {"citations": retrieval_scores(qrels_from_questions(questions), run_from_results(results))} \
         if retrieval else {}
-    versions = sorted({r.catalog_version for r in results if r.catalog_version})
-    report = Report(set=Path(question_set).name, catalog_version=", ".join(versions) or None,
-                    generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    evaluation=evaluation, retrieval=scores)
+    report = make_report(Path(question_set).name, questions, results, retrieval=scores)
     write_report(Path(run_dir), report)
     _print_scores(report)
     _gate(report, gate, thresholds)

@@ -17,6 +17,7 @@ _RATE_COLUMNS = (("hit@1", "hit_at_1"), ("hit@3", "hit_at_3"), ("gold_all", "gol
 class Report(BaseModel):
     set: str
     catalog_version: str | None
+    code_version: str | None = None
     generated_at: str
     evaluation: Evaluation
     retrieval: dict[str, dict[str, float]] = Field(default_factory=dict)
@@ -52,7 +53,8 @@ def render_markdown(report: Report) -> str:
     evaluation = report.evaluation
     scores = evaluation.scores
     lines = [f"# Eval report: {report.set}", "",
-             f"{scores.questions} questions · catalog {report.catalog_version or 'unknown'} · {report.generated_at}",
+             f"{scores.questions} questions · catalog {report.catalog_version or 'unknown'} · "
+             f"code {report.code_version or 'unknown'} · {report.generated_at}",
              "", "## Scores", "", "| metric | score | passed / total |", "|---|---|---|"]
     for name, field in _RATE_COLUMNS:
         rate = getattr(scores, field)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol
 
 from eval.questions import Question, compact
 from eval.results import ResultLine
+from kb.models import EntryHit
 
 Ranking = dict[str, dict[str, float]]
 RETRIEVAL_METRICS = ("hit_rate@1", "hit_rate@3", "mrr", "ndcg@3", "ndcg@5")
@@ -41,10 +43,16 @@ def run_from_search(questions: Iterable[Question], search: Callable[[str], list[
     return {q.id: _ranked(search(q.question)) for q in questions if not q.abstain and q.gold}
 
 
-def kb_searcher(knowledge_base: object, k: int = 10) -> Callable[[str], list[str]]:
-    """Adapt `kb.KnowledgeBase.search(query, k) -> [EntryHit]` to ranked product names."""
+class EntrySearch(Protocol):
+    """What `kb.KnowledgeBase` offers: `search(query, k) -> [EntryHit]`."""
+
+    def search(self, query: str, k: int = ...) -> list[EntryHit]: ...
+
+
+def kb_searcher(knowledge_base: EntrySearch, k: int = 10) -> Callable[[str], list[str]]:
+    """Adapt the KB's ranked entries to ranked product names."""
     def search(text: str) -> list[str]:
-        return [hit.entry.product for hit in knowledge_base.search(text, k=k)]  # type: ignore[attr-defined]
+        return [hit.entry.product for hit in knowledge_base.search(text, k=k)]
     return search
 
 

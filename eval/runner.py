@@ -1,6 +1,7 @@
 """Ask every question of a set through the bot, warm and timed, and write the run directory."""
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -26,15 +27,24 @@ class Asker(Protocol):
     def ask(self, question: str, history: list[Turn]) -> Answer: ...
 
 
+def _warm_up(bot: Asker, questions: list[Question]) -> None:
+    """Ask the first question of each type once, untimed: caches, lazy imports and model loads on every
+    code path (follow-ups, English, abstention...) then stay out of anyone's latency."""
+    firsts: dict[str, Question] = {}
+    for question in questions:
+        firsts.setdefault(question.type, question)
+    for question in firsts.values():
+        try:
+            bot.ask(question.question, history=list(question.history))
+        except Exception:  # noqa: BLE001 - the timed pass records the error against its question
+            pass
+
+
 def ask_all(bot: Asker, questions: list[Question], progress: bool = True) -> list[ResultLine]:
-    """One ResultLine per question, in order. The first question is asked once untimed, so caches,
-    lazy imports and model loads do not land in anyone's latency."""
+    """One ResultLine per question, in order, each timed alone after a warm-up."""
     from tqdm import tqdm
 
-    try:
-        bot.ask(questions[0].question, history=list(questions[0].history))
-    except Exception:  # noqa: BLE001 - the timed pass below records the error against the question
-        pass
+    _warm_up(bot, questions)
     results = []
     for question in tqdm(questions, desc="asking", unit="q", disable=not progress or len(questions) < 20,
                          leave=False):
@@ -46,6 +56,25 @@ def ask_all(bot: Asker, questions: list[Question], progress: bool = True) -> lis
             continue
         results.append(ResultLine.from_answer(question, answer, (time.perf_counter() - started) * 1000))
     return results
+
+
+def code_version() -> str | None:
+    """`git describe` of the code that answered, so a committed baseline says what it measured."""
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=Path(__file__).resolve().parent,
+                              capture_output=True, text=True, timeout=5, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def make_report(set_name: str, questions: list[Question], results: list[ResultLine],
+                categories: dict[str, str] | None = None,
+                retrieval: dict[str, dict[str, float]] | None = None) -> Report:
+    versions = sorted({r.catalog_version for r in results if r.catalog_version})
+    return Report(set=set_name, catalog_version=", ".join(versions) or None, code_version=code_version(),
+                  generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  evaluation=evaluate(questions, results, categories), retrieval=retrieval or {})
 
 
 def run_set(bot: Asker, questions: list[Question], out: Path, set_name: str,
@@ -69,9 +98,6 @@ def run_set(bot: Asker, questions: list[Question], out: Path, set_name: str,
             search_run = run_from_search(questions, search)
             write_trec_run(out / "run.search.trec", search_run, "search")
             retrieval_report["search"] = retrieval_scores(qrels, search_run)
-    versions = sorted({r.catalog_version for r in results if r.catalog_version})
-    report = Report(set=set_name, catalog_version=", ".join(versions) or None,
-                    generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    evaluation=evaluate(questions, results, categories), retrieval=retrieval_report)
+    report = make_report(set_name, questions, results, categories, retrieval_report)
     write_report(out, report, chart=chart)
     return report

@@ -95,7 +95,9 @@ def test_outside_set_runs_unchanged_and_report_matches_an_independent_recount(tm
     assert all(line["latency_ms"] >= 0 for line in lines)
     assert lines[0]["citations"][0] == {"product": "数据库转换服务", "category": "系统运维服务", "page": 1,
                                         "quote": "数据库转换服务的条款"}
-    assert len(bot.calls) == len(OUTSIDE_SET) + 1  # one untimed warm-up ask, then each question once
+    # untimed warm-up: the first question of each type (scope, comparison, abstain); then each once, in order
+    assert [call[0] for call in bot.calls[:3]] == [OUTSIDE_SET[i]["question"] for i in (0, 1, 3)]
+    assert [call[0] for call in bot.calls[3:]] == [q["question"] for q in OUTSIDE_SET]
 
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     scores = report["evaluation"]["scores"]

@@ -65,6 +65,22 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages([
     ("human", "{question}"),
 ])
 
+# Words one of which a reworded answer must keep, per verdict (the templates of bot/compose.py).
+VERDICT_MARKERS = {
+    "included": ("包括", "Yes"),
+    "excluded": ("不包括", "No"),
+    "not_listed": ("没有提到", "does not mention"),
+}
+NEGATIVE_MARKERS = ("不包括", "没有提到", "No.", "No,", "does not mention", "not included", "not covered")
+
+
+def keeps_verdict(text: str, verdict: str) -> bool:
+    """A yes stays a yes (and says no "no"); a no or not-listed keeps its own words."""
+    if not any(marker in text for marker in VERDICT_MARKERS[verdict]):
+        return False
+    return verdict != "included" or not any(marker in text for marker in NEGATIVE_MARKERS)
+
+
 _CITE = re.compile(r"\[(\d{1,3})\]")
 _QUOTE = re.compile(r"「([^」]+)」")
 
@@ -135,6 +151,8 @@ class Phraser:
         cited = [int(n) for n in _CITE.findall(text)]
         if not text.strip() or not cited or any(n not in by_number for n in cited):
             return draft
+        if draft.verdict and not keeps_verdict(text, draft.verdict):
+            return draft  # the model may reword the verdict, never change it
         allowed = {c.entry.product for c in clauses}
         if any(product not in allowed for product in self._find_products(text)):
             return draft

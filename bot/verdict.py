@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -82,16 +83,8 @@ class ScopeJudge:
     """Matches topics to clauses, with glossary synonyms; built once at start-up."""
 
     def __init__(self, groups: Sequence[Sequence[str]], user_words: Sequence[str]) -> None:
-        import jieba
-        import jieba.posseg
-
-        jieba.setLogLevel(60)
         self._groups = [[term.lower() for term in group] for group in groups]
-        tokenizer = jieba.Tokenizer()
-        for word in user_words:
-            if not _LATIN_TERM.match(word.lower()):
-                tokenizer.add_word(_norm(word), freq=50_000)
-        self._pos = jieba.posseg.POSTokenizer(tokenizer)
+        self._pos = _pos_tokenizer(frozenset(_norm(w) for w in user_words if not _LATIN_TERM.match(w.lower())))
 
     def content_words(self, text: str) -> list[str]:
         """Words that can name a thing asked about: content parts of speech, no single Chinese characters."""
@@ -174,6 +167,20 @@ class ScopeJudge:
             if match and match.coverage >= INCLUDED_COVERAGE and not _negated(match.clause, concepts):
                 matches.append(match)
         return sorted(matches, key=lambda m: m.rank, reverse=True)
+
+
+@lru_cache(maxsize=4)
+def _pos_tokenizer(user_words: frozenset[str]):  # noqa: ANN202 - jieba has no type hints
+    """A private jieba instance with our words (loading jieba's dictionaries takes seconds: once per
+    word set per process)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    tokenizer = jieba.Tokenizer()
+    for word in sorted(user_words):
+        tokenizer.add_word(word, freq=50_000)
+    return jieba.posseg.POSTokenizer(tokenizer)
 
 
 def _mentions(text: str, term: str) -> bool:

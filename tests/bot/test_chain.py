@@ -68,7 +68,7 @@ def test_describe_quotes_all_service_contents(catalog_bot):
 
 
 def test_which_service_recommends_and_explains(catalog_bot):
-    answer = catalog_bot.ask("我们的系统太卡了，打开页面要转圈半天，怎么办")
+    answer = catalog_bot.ask("系统太慢了怎么办？")
     assert cited(answer)[0] == "性能优化服务"
     assert answer.verdict is None and "性能" in answer.answer
     assert_grounded(catalog_bot, answer)

@@ -65,7 +65,9 @@ def read_results(path: Path) -> list[ResultLine]:
         try:
             results.append(ResultLine.model_validate_json(line))
         except ValidationError as error:
-            raise ResultsError(f"{path}:{number}: {error.errors()[0]['msg']}") from None
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ResultsError(f"{path}:{number}: {where + ': ' if where else ''}{first['msg']}") from None
     return results
 
 

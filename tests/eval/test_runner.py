@@ -168,3 +168,21 @@ def test_results_split_into_the_same_lines_for_every_reader(tmp_path: Path) -> N
     text = (tmp_path / "run" / "results.jsonl").read_text(encoding="utf-8")
     assert len(text.splitlines()) == 2
     assert json.loads(text.splitlines()[0])["answer"] == odd.answer
+
+
+def test_cli_score_recomputes_a_run_and_rejects_broken_results(tmp_path: Path, cli_with_fake_bot: FakeBot) -> None:
+    set_path = write_jsonl(tmp_path / "outside.jsonl", OUTSIDE_SET)
+    out = tmp_path / "run"
+    CliRunner().invoke(eval_group, ["run", str(set_path), "--out", str(out), "--no-retrieval", "--no-chart"])
+    before = json.loads((out / "report.json").read_text(encoding="utf-8"))["evaluation"]["scores"]
+    rescored = CliRunner().invoke(eval_group, ["score", str(set_path), str(out)])
+    assert rescored.exit_code == 0, rescored.output
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["evaluation"]["scores"] == before
+
+    lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    (out / "results.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    missing = CliRunner().invoke(eval_group, ["score", str(set_path), str(out)])
+    assert missing.exit_code == 2 and "no line for 1 question(s), first 'QA/2025/005'" in missing.output
+    (out / "results.jsonl").write_text(lines[0][:20] + "\n", encoding="utf-8")
+    broken = CliRunner().invoke(eval_group, ["score", str(set_path), str(out)])
+    assert broken.exit_code == 2 and "results.jsonl:1: Invalid JSON" in broken.output

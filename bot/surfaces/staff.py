@@ -129,9 +129,9 @@ def _plain(value: Any) -> str:
 def unanswered_rows(logbook: Logbook) -> list[list[str]]:
     rows = []
     for exchange in logbook.unanswered():
-        reason = "未回答 abstained" if exchange.abstained else "👎 不满意 unhelpful"
+        reason = "未回答 abstained" if exchange.abstained else "不满意 unhelpful"
         when = datetime.fromtimestamp(exchange.created_at).strftime("%Y-%m-%d %H:%M")
-        rows.append([when, reason, exchange.surface, exchange.question, exchange.answer[:300]])
+        rows.append([when, reason, exchange.surface, exchange.question[:300], exchange.answer[:300]])
     return rows
 
 
@@ -211,16 +211,17 @@ def build_staff(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings, l
                     versions = handlers.versions()
                     old = gr.Dropdown(versions, value=versions[0] if versions else None, label="旧版本 Old version")
                     new = gr.Dropdown(versions, value=versions[-1] if versions else None, label="新版本 New version")
-                    compare = gr.Button("比较 Compare", scale=0, min_width=120)
+                    compare = gr.Button("比较 Compare", scale=0, min_width=160)
                 diff = gr.Markdown()
                 compare.click(handlers.diff, [old, new], diff, api_visibility="private")
                 gr.Markdown(catalog_markdown(kb.catalog), elem_id="staff-catalog")
             with gr.Tab("评测 Question sets", id="eval"):
                 gr.Markdown("上传公共格式的 JSONL 问题集并运行。Upload a question set in the public JSONL format.")
                 with gr.Row():
-                    upload = gr.File(label="问题集 Question set (.jsonl)", file_types=[".jsonl"], type="filepath")
-                    run = gr.Button("运行 Run", variant="primary", scale=0, min_width=120)
-                report = gr.Markdown()
+                    upload = gr.File(label="问题集 Question set (.jsonl)", file_types=[".jsonl"], type="filepath",
+                                     elem_id="staff-eval-upload")
+                    run = gr.Button("运行 Run", variant="primary", scale=0, min_width=120, elem_id="staff-eval-run")
+                report = gr.Markdown(elem_id="staff-eval-report")
                 with gr.Row():
                     chart = gr.Image(label="报告图表 Report chart", type="filepath", interactive=False)
                     results_file = gr.File(label="结果 results.jsonl", interactive=False)
@@ -229,7 +230,7 @@ def build_staff(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings, l
                 refresh = gr.Button("刷新 Refresh", scale=0, min_width=120)
                 table = gr.Dataframe(headers=["时间 Time", "原因 Reason", "来源 Surface", "问题 Question",
                                               "回答 Answer"], datatype="str", wrap=True, interactive=False,
-                                     elem_id="staff-unanswered")
+                                     column_widths=["12%", "11%", "7%", "30%", "40%"], elem_id="staff-unanswered")
                 for trigger in (refresh.click, unanswered_tab.select, page.load):
                     trigger(lambda: unanswered_rows(logbook), None, table, api_visibility="private")
     page.queue(max_size=32, default_concurrency_limit=2)

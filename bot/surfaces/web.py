@@ -25,6 +25,7 @@ details.kb-citation { border: 1px solid var(--border-color-primary); border-radi
   margin: .35rem 0; background: var(--background-fill-secondary); }
 details.kb-citation summary { cursor: pointer; font-weight: 600; font-size: .92em; }
 details.kb-citation blockquote { margin: .4rem 0 .1rem; font-size: .92em; }
+#staff-unanswered table, #staff-unanswered th, #staff-unanswered td { font-family: var(--font) !important; }
 mark { background: #fde68a; padding: 0 .1em; border-radius: 3px; }
 footer { display: none !important; }
 """

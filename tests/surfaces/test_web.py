@@ -125,3 +125,17 @@ def test_staff_search_highlights_clauses_and_offers_a_copyable_answer(live_serve
     assert "2025-07-01" in page.locator("#staff-catalog").inner_text()
     page.screenshot(path=str(ARTIFACTS / "staff-catalog.png"), full_page=True)
 
+
+def test_staff_runs_an_uploaded_question_set(live_server: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/staff/")
+    page.get_by_role("tab", name="评测 Question sets").click()
+    page.locator("#staff-eval-upload input[type=file]").set_input_files(str(REPO / "eval/sets/example.jsonl"))
+    page.wait_for_timeout(1000)  # the upload finishes before Run reads it
+    page.locator("#staff-eval-run").click()
+    report = page.locator("#staff-eval-report")
+    expect(report).to_contain_text("Finished", timeout=90_000)
+    expect(report).to_contain_text("hit@1")
+    page.screenshot(path=str(ARTIFACTS / "staff-eval.png"), full_page=True)
+

@@ -51,10 +51,10 @@ def _print_scores(report: Report) -> None:
     scores = report.evaluation.scores
     for name, value in scores.metrics().items():
         shown = "–" if value is None else (f"{value:.1f} ms" if name.startswith("latency") else f"{value:.3f}")
-        click.echo(f"{name:<16} {shown}")
+        click.echo(f"{name:<24} {shown}")
     for run_name, values in report.retrieval.items():
-        click.echo(f"{run_name + ' (ranx)':<16} " + "  ".join(f"{m} {v:.3f}" for m, v in values.items()))
-    click.echo(f"failures         {len(report.evaluation.failures)} of {scores.questions}")
+        click.echo(f"{run_name + ' (ranx)':<24} " + "  ".join(f"{m} {v:.3f}" for m, v in values.items()))
+    click.echo(f"{'failures':<24} {len(report.evaluation.failures)} of {scores.questions}")
 
 
 def _thresholds(gate: str | None) -> dict[str, float] | None:

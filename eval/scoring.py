@@ -51,6 +51,7 @@ class Outcome(BaseModel):
     facts_met: int = 0
     facts_total: int = 0
     verdict_ok: bool | None = None
+    should_abstain: bool
     abstention_ok: bool
     latency_ms: float
     expected: str
@@ -71,6 +72,8 @@ class Scores(BaseModel):
     fact_coverage: Rate
     verdict_accuracy: Rate
     abstention_accuracy: Rate
+    declined_when_needed: Rate = Field(description="abstention accuracy over `abstain: true` questions")
+    answered_when_possible: Rate = Field(description="abstention accuracy over `abstain: false` questions")
     latency_p50_ms: float | None
     latency_p95_ms: float | None
 
@@ -80,6 +83,8 @@ class Scores(BaseModel):
             "hit@1": self.hit_at_1.value, "hit@3": self.hit_at_3.value,
             "gold_all": self.gold_all_recall.value, "facts": self.fact_coverage.value,
             "verdict": self.verdict_accuracy.value, "abstention": self.abstention_accuracy.value,
+            "declined_when_needed": self.declined_when_needed.value,
+            "answered_when_possible": self.answered_when_possible.value,
             "latency_p50_ms": self.latency_p50_ms, "latency_p95_ms": self.latency_p95_ms,
         }
 
@@ -132,7 +137,7 @@ def score_question(question: Question, result: ResultLine, category: str) -> Out
     cited = result.cited_keys
     problems: list[str] = []
     outcome = Outcome(id=question.id, question=question.question, type=question.type, category=category,
-                      abstention_ok=False, latency_ms=result.latency_ms,
+                      should_abstain=question.abstain, abstention_ok=False, latency_ms=result.latency_ms,
                       expected=_expected(question), got=_got(result))
     if not question.abstain and question.gold:
         gold = question.gold_keys
@@ -172,7 +177,7 @@ def score_question(question: Question, result: ResultLine, category: str) -> Out
 def summarize(outcomes: Iterable[Outcome]) -> Scores:
     outcomes = list(outcomes)
     rates = {name: Rate() for name in ("hit_at_1", "hit_at_3", "gold_all_recall", "verdict_accuracy",
-                                       "abstention_accuracy")}
+                                       "abstention_accuracy", "declined_when_needed", "answered_when_possible")}
     facts = Rate()
     for o in outcomes:
         rates["hit_at_1"].add(o.hit_at_1)
@@ -180,6 +185,7 @@ def summarize(outcomes: Iterable[Outcome]) -> Scores:
         rates["gold_all_recall"].add(o.gold_all)
         rates["verdict_accuracy"].add(o.verdict_ok)
         rates["abstention_accuracy"].add(o.abstention_ok)
+        rates["declined_when_needed" if o.should_abstain else "answered_when_possible"].add(o.abstention_ok)
         facts.passed += o.facts_met
         facts.total += o.facts_total
     latencies = [o.latency_ms for o in outcomes]

@@ -60,6 +60,8 @@ def test_hand_computed_run() -> None:
     assert (s.fact_coverage.passed, s.fact_coverage.total) == (2, 3)
     assert (s.verdict_accuracy.passed, s.verdict_accuracy.total) == (2, 2)
     assert (s.abstention_accuracy.passed, s.abstention_accuracy.total) == (4, 6)  # a b c d
+    assert (s.declined_when_needed.passed, s.declined_when_needed.total) == (1, 2)  # d, not e
+    assert (s.answered_when_possible.passed, s.answered_when_possible.total) == (3, 4)  # a b c, not f
     assert s.latency_p50_ms == pytest.approx(35.0)
     assert s.latency_p95_ms == pytest.approx(57.5)  # numpy linear: 50 + 0.75 * 10
     failed = {o.id: o.problems for o in evaluation.failures}

@@ -1,4 +1,4 @@
-"""Hostile-input protection for the HTTP API: size limit, per-client rate limit, bounded in-flight work.
+"""Hostile-input protection: size limit, per-client rate limit and bounded in-flight work for the API.
 
 A pure ASGI middleware, so it also bounds streamed responses (a request counts as in flight until its
 last byte is sent) and rejects oversize bodies before any of it is parsed or held in memory.
@@ -52,19 +52,28 @@ class TokenBuckets:
 
 
 class RequestGuard:
-    """Applies to paths under `prefixes`; the Gradio app has its own queue limits."""
+    """The API (paths under `api_prefixes`) gets every check. The Gradio pages get the declared-size check
+    only: their queue bounds their own work, and file uploads have Gradio's own size limit."""
 
     def __init__(self, app: ASGIApp, *, max_request_bytes: int, rate_limit_per_minute: int, max_in_flight: int,
-                 prefixes: tuple[str, ...] = ("/v1/",)) -> None:
+                 api_prefixes: tuple[str, ...] = ("/v1/",), upload_marker: str = "/gradio_api/upload") -> None:
         self.app = app
         self.max_request_bytes = max_request_bytes
         self.buckets = TokenBuckets(rate_limit_per_minute)
         self.max_in_flight = max_in_flight
-        self.prefixes = prefixes
+        self.api_prefixes = api_prefixes
+        self.upload_marker = upload_marker
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if not path.startswith(self.api_prefixes):
+            if self.upload_marker not in path and (_content_length(scope) or 0) > self.max_request_bytes:
+                await _reject(send, 413, self._too_large_message(), "request_too_large")
+                return
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]

@@ -51,6 +51,12 @@ def test_oversize_chunked_body_without_length_is_413(small_limits: str) -> None:
     assert response.status_code == 413
 
 
+def test_oversize_posts_to_the_gradio_pages_are_413_too(small_limits: str) -> None:
+    response = httpx.post(f"{small_limits}/gradio_api/queue/join", content=b"x" * 5000,
+                          headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
 def test_body_under_the_limit_is_answered(small_limits: str) -> None:
     assert post(small_limits, json=QUESTION).status_code == 200
 

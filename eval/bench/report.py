@@ -7,7 +7,7 @@ from eval.bench.results import Measurement, Section
 
 def _value(measurement: Measurement) -> str:
     if measurement.value is None:
-        return "not measured"
+        return "n/a"
     value = measurement.value
     if measurement.unit == "" and value.is_integer():  # counts
         return f"{value:.0f}"

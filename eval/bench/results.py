@@ -39,3 +39,8 @@ def below(name: str, value: float | None, limit: float, unit: str, command: str,
     passed = None if value is None else value < limit
     return Measurement(name=name, value=value, unit=unit, command=command,
                        target=f"< {limit:g} {unit}".rstrip(), passed=passed, note=note)
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 run`, `5 runs`: notes read as sentences."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

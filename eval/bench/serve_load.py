@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from eval.bench.load import CHAT_PATH, LoadResult, run_load
-from eval.bench.results import Measurement, Section, at_most
+from eval.bench.results import Measurement, Section, at_most, counted
 from eval.bench.serving import Server, running_server
 from eval.bench.stats import fmt
 
@@ -59,7 +59,7 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
         command=f"{env_text} {serve_command}",
         measurements=[
             Measurement(name="`kbbot serve` time to ready, median", value=statistics.median(ready_s), unit="s",
-                        command=ready_command, note=f"{starts} start{'s' if starts != 1 else ''}"),
+                        command=ready_command, note=counted(starts, "start")),
             at_most("server RSS after warm-up", rss_warm, 500, "MiB", memory_command,
                     note=f"{WARM_UP_REQUESTS} sequential chat requests; process and children"),
             at_most("server RSS after load", rss_after, 500, "MiB", memory_command,

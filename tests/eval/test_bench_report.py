@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from eval.bench.machine import describe_machine
 from eval.bench.report import render
-from eval.bench.results import Measurement, Section, at_most, below
+from eval.bench.results import Measurement, Section, at_most, below, counted
 
 
 def test_targets_pass_and_fail_at_their_bounds() -> None:
@@ -38,3 +38,8 @@ def test_report_lists_every_number_with_its_command() -> None:
     assert "| a\\|b | 1.00 |" in text
     assert "- failed: ServerFailed: boom" in text
     assert "## Machine" in text and "Written by `python -m eval.bench --out B.md`" in text
+
+
+def test_counts_read_as_sentences() -> None:
+    assert counted(1, "run") == "1 run"
+    assert counted(5, "start") == "5 starts"

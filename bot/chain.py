@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda
 
 from ingest.models import Entry
 from kb.chunks import NOTES_ENTRY
@@ -20,7 +19,7 @@ from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
 from bot.understand import Understanding, understand
-from bot.verdict import ScopeJudge, load_english_terms
+from bot.verdict import ClauseMatch, ScopeJudge, load_english_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -40,8 +39,10 @@ class Context:
     """What retrieval hands to composition: the understood question and the entries it is about."""
 
     understanding: Understanding
+    history: list[Turn] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     hits: list[EntryHit] = field(default_factory=list)
+    draft: Answer | None = None
 
 
 def _turns(history: Sequence[Turn | dict[str, Any]]) -> list[Turn]:
@@ -74,41 +75,41 @@ class CatalogBot:
 
     # -- the chain ---------------------------------------------------------------------------------
     def _build_chain(self) -> Runnable:
-        """understand -> retrieve -> compose -> validate, each step adding its result to the state."""
-        return (
-            RunnablePassthrough.assign(understanding=RunnableLambda(self._understand))
-            | RunnablePassthrough.assign(context=itemgetter("understanding") | RunnableLambda(self._retrieve))
-            | RunnablePassthrough.assign(draft=itemgetter("context") | RunnableLambda(self._compose) | RunnableLambda(self._validate))
-        )
+        """understand -> retrieve -> compose -> validate; the state travels as one Context (plain
+        sequential runnables: RunnablePassthrough.assign would start a thread pool per step)."""
+        return (RunnableLambda(self._understand) | RunnableLambda(self._retrieve)
+                | RunnableLambda(self._compose) | RunnableLambda(self._validate))
 
     def ask(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Answer:
         """Answer one question; `history` is the conversation so far, oldest first."""
-        state = self.chain.invoke({"question": question, "history": _turns(history)})
+        context: Context = self.chain.invoke({"question": question, "history": _turns(history)})
         if self.phraser is None:
-            return state["draft"]
-        return self.phraser.phrase(state["understanding"].question, state["history"], state["draft"], state["understanding"].lang)
+            return context.draft
+        u = context.understanding
+        return self.phraser.phrase(u.question, context.history, context.draft, u.lang)
 
     def stream(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Iterator[StreamEvent]:
         """Text deltas, then one event carrying the validated Answer (which may differ from the deltas
         when a generated answer failed validation: the final Answer is the one to keep)."""
-        state = self.chain.invoke({"question": question, "history": _turns(history)})
-        draft: Answer = state["draft"]
+        context: Context = self.chain.invoke({"question": question, "history": _turns(history)})
+        draft = context.draft
         if self.phraser is None:
             for line in draft.answer.splitlines(keepends=True):
                 yield StreamEvent(delta=line)
             yield StreamEvent(final=draft)
             return
-        for part in self.phraser.stream(state["understanding"].question, state["history"], draft, state["understanding"].lang):
+        u = context.understanding
+        for part in self.phraser.stream(u.question, context.history, draft, u.lang):
             yield StreamEvent(final=part) if isinstance(part, Answer) else StreamEvent(delta=part)
 
     # -- steps -------------------------------------------------------------------------------------
-    def _understand(self, inputs: dict[str, Any]) -> Understanding:
+    def _understand(self, inputs: dict[str, Any]) -> Context:
+        history = [Turn(role=t.role, content=clean_question(t.content, max_chars=10**6)) for t in inputs["history"]]
         try:
             question = clean_question(inputs["question"])
         except QuestionTooLong:
-            return Understanding(question="", lang="zh", kind="abstain", abstain_reason="too_long")
-        history = [Turn(role=t.role, content=clean_question(t.content, max_chars=10**6)) for t in inputs["history"]]
-        return understand(question, history, self._mentions)
+            return Context(Understanding(question="", lang="zh", kind="abstain", abstain_reason="too_long"), history)
+        return Context(understand(question, history, self._mentions), history)
 
     def _mentions(self, text: str) -> list[ProductMatch]:
         """The knowledge base's product matches, plus two corrections for names that nest
@@ -131,8 +132,8 @@ class CatalogBot:
                     break
         return matches
 
-    def _retrieve(self, understanding: Understanding) -> Context:
-        context = Context(understanding)
+    def _retrieve(self, context: Context) -> Context:
+        understanding = context.understanding
         if understanding.kind == "abstain":
             return context
         context.entries = [self._entries[p] for p in understanding.products if p in self._entries]
@@ -143,7 +144,11 @@ class CatalogBot:
                             if hit.entry.id != NOTES_ENTRY]
         return context
 
-    def _compose(self, context: Context) -> Answer:
+    def _compose(self, context: Context) -> Context:
+        context.draft = self._draft(context)
+        return context
+
+    def _draft(self, context: Context) -> Answer:
         u = context.understanding
         if u.kind == "abstain":
             return self.composer.abstain(u.abstain_reason or "unknown", u.lang)
@@ -156,11 +161,11 @@ class CatalogBot:
             if u.kind == "scope":
                 # A yes/no question naming no product: confirm from the best entry only when it
                 # clearly covers the need; otherwise recommend rather than judge a product not asked about.
-                answer = self._scope(u, context.hits[0].entry)
-                if answer.verdict == "included":
-                    return answer
+                verdict, _ = self.judge.judge(u.topic, context.hits[0].entry)
+                if verdict == "included":
+                    return self._scope(u, context.hits[0].entry)
                 recommended = self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
-                return recommended.model_copy(update={"verdict": answer.verdict})
+                return recommended.model_copy(update={"verdict": verdict})
             return self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
         if u.kind == "scope":
             return self._scope(u, entries[0])
@@ -170,17 +175,24 @@ class CatalogBot:
 
     def _scope(self, u: Understanding, entry: Entry) -> Answer:
         verdict, match = self.judge.judge(u.topic, entry)
-        pointers: list[Quote] = []
-        if verdict == "not_listed":
-            others = [e for e in self.catalog.entries if e.id not in {entry.id, NOTES_ENTRY}]
-            covering = self.judge.covering_entries(u.topic, others)
-            if covering:
-                ranked = {hit.entry.id: rank for rank, hit in enumerate(self.kb.search(u.topic, k=len(others)))}
-                # Ties go to the asked product's catalog neighbours (same category), then to retrieval rank.
-                best = min(covering, key=lambda m: (tuple(-x for x in m.rank), m.entry.category != entry.category,
-                                                    ranked.get(m.entry.id, len(others))))
-                pointers = [Quote(best.entry, best.clause)]
+        pointers = self._pointer(u.topic, entry) if verdict == "not_listed" else []
         return self.composer.scope(entry, u.topic, verdict, match.clause if match else None, pointers, u.lang)
+
+    def _pointer(self, topic: str, asked: Entry) -> list[Quote]:
+        """The product that does list what `asked` does not: best clause match; ties go to the asked
+        product's catalog neighbours (same category), then to retrieval rank (searched only for a tie)."""
+        others = [e for e in self.catalog.entries if e.id not in {asked.id, NOTES_ENTRY}]
+        covering = self.judge.covering_entries(topic, others)
+        if not covering:
+            return []
+        def key(match: ClauseMatch) -> tuple:
+            return tuple(-x for x in match.rank), match.entry.category != asked.category
+
+        tied = [m for m in covering if key(m) == min(map(key, covering))]
+        if len(tied) > 1:
+            ranked = {hit.entry.id: rank for rank, hit in enumerate(self.kb.search(topic, k=len(others)))}
+            tied.sort(key=lambda m: ranked.get(m.entry.id, len(others)))
+        return [Quote(tied[0].entry, tied[0].clause)]
 
     @staticmethod
     def _reasons(hits: Sequence[EntryHit]) -> list[Quote]:
@@ -190,11 +202,12 @@ class CatalogBot:
             quotes.append(Quote(hit.entry, clauses[0] if clauses else Composer.overview(hit.entry)[0]))
         return quotes
 
-    def _validate(self, answer: Answer) -> Answer:
+    def _validate(self, context: Context) -> Context:
         """Every citation must name a catalog entry and quote it verbatim; anything else is dropped."""
         valid = []
-        for citation in answer.citations:
+        for citation in context.draft.citations:
             entry = self._entries.get(citation.product)
             if entry and citation.quote and citation.quote in entry.text:
                 valid.append(citation)
-        return answer.model_copy(update={"citations": valid})
+        context.draft = context.draft.model_copy(update={"citations": valid})
+        return context

@@ -58,7 +58,7 @@ class Concept:
         normalised = _norm(clause)
         for variant in self.variants:
             if _LATIN_TERM.match(variant):
-                if re.search(rf"(?<![a-z]){re.escape(variant)}(?:s|es)?(?![a-z])", lowered):
+                if _latin_pattern(variant).search(lowered):
                     return True
             elif len(variant) >= 2 and variant in normalised:
                 return True
@@ -84,6 +84,9 @@ class ScopeJudge:
 
     def __init__(self, groups: Sequence[Sequence[str]], user_words: Sequence[str]) -> None:
         self._groups = [[term.lower() for term in group] for group in groups]
+        # Longest first, so "data backup" is read as one term before "backup".
+        self._terms = sorted(((term, index) for index, group in enumerate(self._groups) for term in group),
+                             key=lambda pair: len(pair[0]), reverse=True)
         self._pos = _pos_tokenizer(frozenset(_norm(w) for w in user_words if not _LATIN_TERM.match(w.lower())))
 
     def content_words(self, text: str) -> list[str]:
@@ -103,12 +106,7 @@ class ScopeJudge:
         """Glossary groups the topic mentions, then its remaining content words, each as a concept."""
         rest = topic.lower()
         found: list[Concept] = []
-        terms = sorted(
-            ((term, index) for index, group in enumerate(self._groups) for term in group),
-            key=lambda pair: len(pair[0]),
-            reverse=True,
-        )
-        for term, index in terms:
+        for term, index in self._terms:
             if _mentions(rest, term):
                 found.append(Concept(term, frozenset(_norm(t) if not _LATIN_TERM.match(t) else t for t in self._groups[index])))
                 rest = _remove(rest, term)
@@ -169,6 +167,12 @@ class ScopeJudge:
         return sorted(matches, key=lambda m: m.rank, reverse=True)
 
 
+@lru_cache(maxsize=None)
+def _latin_pattern(term: str) -> re.Pattern[str]:
+    """A whole-word, plural-tolerant pattern; compiled once (re's own cache is too small for the glossary)."""
+    return re.compile(rf"(?<![a-z]){re.escape(term)}(?:s|es)?(?![a-z])")
+
+
 @lru_cache(maxsize=4)
 def _pos_tokenizer(user_words: frozenset[str]):  # noqa: ANN202 - jieba has no type hints
     """A private jieba instance with our words (loading jieba's dictionaries takes seconds: once per
@@ -185,13 +189,13 @@ def _pos_tokenizer(user_words: frozenset[str]):  # noqa: ANN202 - jieba has no t
 
 def _mentions(text: str, term: str) -> bool:
     if _LATIN_TERM.match(term):
-        return re.search(rf"(?<![a-z]){re.escape(term)}(?:s|es)?(?![a-z])", text.lower()) is not None
+        return _latin_pattern(term).search(text.lower()) is not None
     return len(_norm(term)) >= 2 and _norm(term) in _norm(text)
 
 
 def _remove(text: str, term: str) -> str:
     if _LATIN_TERM.match(term):
-        return re.sub(rf"(?<![a-z]){re.escape(term)}(?:s|es)?(?![a-z])", " ", text)
+        return _latin_pattern(term).sub(" ", text)
     return text.replace(term, " ")
 
 

@@ -1,10 +1,10 @@
 """Faults: a killed ingest, readers during a re-ingest, corrupt or missing stores, a Chroma server going away."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -58,7 +58,8 @@ def test_a_killed_ingest_leaves_the_previous_version_serving_and_the_rerun_compl
     rerun = subprocess.run([str(KBBOT), "ingest", str(big), "--json"], capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert reader.active_version == "2026-01-01"
-    assert '"reused": 0' not in rerun.stdout  # the killed build's embeddings were picked up
+    [info] = json.loads(rerun.stdout)
+    assert info["reused"] > 0  # the killed build's embeddings were picked up
     assert reader.search("财务数据迁移服务", k=1)[0].entry.id == "财务数据迁移服务"
 
 
@@ -67,16 +68,20 @@ def test_a_reader_searching_during_a_reingest_never_errs_nor_sees_a_mixed_versio
     edition.write_text(next_edition(catalog, "2026-01-01", "二〇二六年版").model_dump_json())
     process = start_ingest(edition, tmp_path / "ingest.log")
     reader = KnowledgeBase.open()
-    seen: set[str] = set()
-    while process.poll() is None or not seen >= {"old", "new"}:
+
+    def edition_seen() -> str:
         hits = reader.search("升级服务包括什么", k=5)
         marked = {"二〇二六年版" in hit.entry.description for hit in hits}
         assert len(marked) == 1, "entries from two editions in one answer"
-        seen.add("new" if marked.pop() else "old")
-        if process.poll() is not None and "new" not in seen:
-            continue
-    assert process.returncode == 0
-    assert seen == {"old", "new"}
+        return "new" if marked.pop() else "old"
+
+    seen = [edition_seen()]
+    while process.poll() is None:
+        seen.append(edition_seen())
+    assert process.returncode == 0, (tmp_path / "ingest.log").read_text()
+    seen.append(edition_seen())
+    assert seen[0] == "old" and seen[-1] == "new"
+    assert seen == sorted(seen, key=["old", "new"].index)  # switched once, never back
 
 
 @pytest.mark.parametrize("damage", ["registry", pytest.param("sqlite", marks=pytest.mark.slow),

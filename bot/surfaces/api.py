@@ -6,6 +6,7 @@ messages are ignored: a client cannot re-instruct the bot. Errors use OpenAI's e
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from bot.surfaces.logbook import Logbook
 from bot.surfaces.settings import ServeSettings
 
 MODEL_NAME = "kbbot"
+logger = logging.getLogger(__name__)
 
 
 class ChatBot(Protocol):
@@ -158,16 +160,23 @@ def build_router(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None,
 
 def _stream_events(bot: ChatBot, question: str, history: list[dict[str, str]], completion_id: str, created: int,
                    logbook: Logbook | None, session: str) -> Iterator[str]:
-    """OpenAI chunk stream: role, text deltas, then a final chunk carrying the citations, then [DONE]."""
+    """OpenAI chunk stream: role, text deltas, then a final chunk carrying the citations, then [DONE].
+
+    Headers are already sent when the bot fails mid-answer, so the failure travels as an OpenAI error
+    event (which OpenAI clients raise) instead of a silently truncated answer."""
     yield _chunk(completion_id, created, {"role": "assistant", "content": ""})
     final: Answer | None = None
-    for event in bot.stream(question, history):
-        if event.delta:
-            yield _chunk(completion_id, created, {"content": event.delta})
-        if event.final is not None:
-            final = event.final
+    try:
+        for event in bot.stream(question, history):
+            if event.delta:
+                yield _chunk(completion_id, created, {"content": event.delta})
+            if event.final is not None:
+                final = event.final
+    except Exception:
+        logger.exception("the bot failed while streaming an answer")
     if final is None:
-        raise RuntimeError("bot.stream ended without a final answer")
+        yield json.dumps(error_body("The server could not finish this answer.", "server_error"))
+        return
     if logbook is not None:
         logbook.record(question, final, surface="api", session=session)
     yield _chunk(completion_id, created, {}, "stop", citations=citations_payload(final), abstained=final.abstained,

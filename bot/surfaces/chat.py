@@ -111,7 +111,7 @@ class ChatHandlers:
 def build_chat(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None, *, compact: bool) -> gr.Blocks:
     """The customer page (`compact=False`) or the chat-only widget for iframes (`compact=True`)."""
     handlers = ChatHandlers(bot, settings, logbook)
-    with gr.Blocks(title=TITLE, fill_height=compact) as page:
+    with gr.Blocks(title=TITLE, fill_height=compact, analytics_enabled=False) as page:
         if not compact:
             gr.Markdown(f"# {TITLE}\n{INTRO}", elem_classes=["kb-header"])
         turns = gr.State([])

@@ -175,7 +175,7 @@ def build_staff(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings, l
                 eval_runner: EvalRunner | None) -> gr.Blocks:
     handlers = StaffHandlers(bot, kb, settings, logbook, eval_runner)
     categories = [ALL_CATEGORIES, *dict.fromkeys(e.category for e in kb.catalog.entries)]
-    with gr.Blocks(title="客服查询 Staff lookup · kbbot") as page:
+    with gr.Blocks(title="客服查询 Staff lookup · kbbot", analytics_enabled=False) as page:
         gr.Markdown("# 客服查询 Staff lookup\n检索服务目录、复制带出处的回答、查看版本差异与未解决问题。"
                     " Search the catalog, copy cited answers, compare editions, review unanswered questions."
                     " · <a href=\"/\">客户对话 Customer chat</a>", elem_classes=["kb-header"])

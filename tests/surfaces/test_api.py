@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.models import Answer, StreamEvent
 from tests.surfaces.conftest import FakeBot, make_app, serve_in_thread
 
 
@@ -74,6 +76,26 @@ def test_abstention_is_flagged_and_cites_nothing(client: openai.OpenAI) -> None:
     completion = client.chat.completions.create(model="kbbot", messages=[{"role": "user", "content": "今天天气怎么样"}])
     assert completion.model_extra["abstained"] is True and completion.model_extra["citations"] == []
     assert completion.choices[0].message.content == "抱歉，服务目录中没有相关信息。"
+
+
+class BrokenBot(FakeBot):
+    def stream(self, question: str, history: list[Any] | None = None) -> Iterator[StreamEvent]:
+        yield StreamEvent(delta="部分回答")
+        raise RuntimeError("store went away")
+
+    def ask(self, question: str, history: list[Any] | None = None) -> Answer:
+        raise RuntimeError("store went away")
+
+
+def test_bot_failures_are_reported_in_openai_format(tmp_path: Path) -> None:
+    with serve_in_thread(make_app(BrokenBot(), tmp_path)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+        with pytest.raises(openai.APIError, match="could not finish"):
+            list(client.chat.completions.create(model="kbbot", stream=True,
+                                                messages=[{"role": "user", "content": "升级服务"}]))
+        response = httpx.post(f"{url}/v1/chat/completions", json={"messages": [{"role": "user", "content": "升级服务"}]})
+        assert response.status_code == 500 and response.json()["error"]["type"] == "server_error"
+        assert "store went away" not in response.text
 
 
 def test_models_and_health(client: openai.OpenAI, base_url: str) -> None:

@@ -1,12 +1,14 @@
 """The CI gate: the dev set and the generated set through the real bot, against eval/thresholds.toml."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from eval.cli import open_bot
+from eval.cli import eval_group, open_bot
 from eval.gate import load_thresholds, violations
 from eval.generate import generate_questions, write_question_set
 from eval.questions import load_question_set
@@ -44,3 +46,13 @@ def test_scores_stay_above_thresholds(name: str, real_bot: tuple[Asker, dict[str
     problems = violations(report.evaluation.scores, load_thresholds(name))
     failures = "\n".join(f"  {o.id} {o.question}: {'; '.join(o.problems)}" for o in report.evaluation.failures)
     assert not problems, f"{name}: " + "; ".join(problems) + f"\nfailures:\n{failures}"
+
+
+@pytest.mark.slow
+def test_retrieval_command_scores_the_kb_search_directly(real_bot: tuple[Asker, dict[str, str]]) -> None:
+    """`kbbot eval retrieval` on the KB the bot above uses (same KB_HOME, already built)."""
+    result = CliRunner().invoke(eval_group, ["retrieval", str(SETS / "dev.jsonl"), "-k", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output.strip().splitlines()[-1])
+    assert set(scores) == {"hit_rate@1", "hit_rate@3", "mrr", "ndcg@3", "ndcg@5"}
+    assert scores["hit_rate@1"] <= scores["hit_rate@3"] and 0.0 < scores["mrr"] <= 1.0

@@ -1,7 +1,6 @@
 """ranx retrieval scores on a hand-computed case, and the TREC files beside every run."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -69,17 +68,3 @@ def test_trec_files(tmp_path: Path) -> None:
     assert (tmp_path / "run.trec").read_text(encoding="utf-8").splitlines() == [
         "a Q0 数据库转换服务 1 1.000000 citations", "a Q0 信创服务 2 0.500000 citations"]
 
-
-@pytest.mark.slow  # builds a KB and compiles ranx kernels
-def test_cli_scores_the_kb_search_directly(kb_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from click.testing import CliRunner
-
-    from eval.cli import eval_group
-
-    monkeypatch.setenv("KB_EMBEDDINGS", "fake")  # the ranking under test is the KB's, any embedder will do
-    example = Path(__file__).resolve().parents[2] / "eval" / "sets" / "example.jsonl"
-    result = CliRunner().invoke(eval_group, ["retrieval", str(example), "-k", "5", "--json"])
-    assert result.exit_code == 0, result.output
-    scores = json.loads(result.output.strip().splitlines()[-1])
-    assert set(scores) == {"hit_rate@1", "hit_rate@3", "mrr", "ndcg@3", "ndcg@5"}
-    assert all(0.0 <= value <= 1.0 for value in scores.values())

@@ -30,7 +30,7 @@ class KnowledgeBase:
         self.registry = Registry(settings.home)
         self.slug = embedder_slug(settings.embeddings)
         self._retriever: Retriever | None = None
-        self._loaded_stamp = -1
+        self._loaded_stamp: tuple[int, int] | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> KnowledgeBase:

@@ -19,7 +19,7 @@ EXPANSION_WEIGHT = 0.5
 
 _STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 是 我 我们 你 你们 您 他们 有 没有 什么 怎么 怎么办 如何 哪个 哪些 能 能不能 可以 "
-    "要 想 需要 请问 一下 这个 那个 和 与 及 或 在 对 把 被 就 都 也 还 又 给 让 会 不 一个 吗？ "
+    "要 想 需要 请问 一下 这个 那个 和 与 及 或 在 对 把 被 就 都 也 还 又 给 让 会 不 一个 "
     "a an the is are do does can could i we you our my me of to for in on and or with what which "
     "how it this that be please".split()
 )

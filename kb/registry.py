@@ -35,12 +35,13 @@ class Registry:
     def build_dir(self, collection: str) -> Path:
         return self.home / "builds" / collection
 
-    def stamp(self) -> int:
+    def stamp(self) -> tuple[int, int]:
         """Changes whenever a new build becomes active; cheap enough to check on every search."""
         try:
-            return self.path.stat().st_mtime_ns
+            status = self.path.stat()
         except FileNotFoundError:
-            return 0
+            return (0, 0)
+        return (status.st_mtime_ns, status.st_ino)  # os.replace gives a new inode even within one mtime tick
 
     def read(self) -> RegistryData:
         try:

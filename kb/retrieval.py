@@ -40,6 +40,8 @@ class Retriever:
 
     def search(self, query: str, k: int = 5, category: str | None = None, fusion: Fusion = "score") -> list[EntryHit]:
         """`lexical` and `dense` rank by one signal alone (to measure them); the fusions add name matches."""
+        if not query.strip() or k <= 0:
+            return []
         lexical = self.lexical.scores(query) if fusion != "dense" else np.zeros(len(self.chunks))
         dense = np.zeros(len(self.chunks), dtype=np.float64)
         if fusion != "lexical":

@@ -101,3 +101,8 @@ def test_different_embedders_keep_separate_versions(ingested, catalog, monkeypat
     other = KnowledgeBase.open()
     assert other.versions() == []
     assert ingested.versions()[0].embeddings == "fake"
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_a_blank_query_finds_nothing(ingested, query):
+    assert ingested.search(query) == []

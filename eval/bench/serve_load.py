@@ -52,17 +52,19 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
         serve_command = server.command
 
     env_text = " ".join(f"{name}={value}" for name, value in BENCH_SERVER_ENV.items())
-    ready_command = f"{env_text} {serve_command}  (until GET /healthz answers 200)"
-    memory_command = context.command("serve")
+    ready_command = f"{env_text} {serve_command}"
+    load_command = context.command("serve", "--clients", ",".join(map(str, clients)), "--load-seconds",
+                                   f"{load_seconds:g}")
     serve = Section(
         title="Serving: time to ready and memory",
-        command=f"{env_text} {serve_command}",
+        command=ready_command,
         measurements=[
             Measurement(name="`kbbot serve` time to ready, median", value=statistics.median(ready_s), unit="s",
-                        command=ready_command, note=counted(starts, "start")),
-            at_most("server RSS after warm-up", rss_warm, 500, "MiB", memory_command,
+                        command=ready_command,
+                        note=counted(starts, "start") + ", spawn to first 200 from GET /healthz"),
+            at_most("server RSS after warm-up", rss_warm, 500, "MiB", load_command,
                     note=f"{WARM_UP_REQUESTS} sequential chat requests; process and children"),
-            at_most("server RSS after load", rss_after, 500, "MiB", memory_command,
+            at_most("server RSS after load", rss_after, 500, "MiB", load_command,
                     note="after every load level below"),
         ],
         columns=["start", "seconds to ready"],
@@ -70,8 +72,6 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
         notes=["Time to ready: from spawning the process to the first 200 from `GET /healthz`, polled every 50 ms.",
                "RSS is read with psutil from the server process and its children."],
     )
-    load_command = context.command("serve", "--clients", ",".join(map(str, clients)), "--load-seconds",
-                                   f"{load_seconds:g}")
     load = Section(
         title="Load: concurrent clients on POST /v1/chat/completions",
         command=load_command,

@@ -51,7 +51,6 @@ class Outcome(BaseModel):
     facts_met: int = 0
     facts_total: int = 0
     verdict_ok: bool | None = None
-    should_abstain: bool
     abstention_ok: bool
     latency_ms: float
     expected: str
@@ -72,8 +71,8 @@ class Scores(BaseModel):
     fact_coverage: Rate
     verdict_accuracy: Rate
     abstention_accuracy: Rate
-    declined_when_needed: Rate = Field(description="abstention accuracy over `abstain: true` questions")
-    answered_when_possible: Rate = Field(description="abstention accuracy over `abstain: false` questions")
+    declined_when_needed: Rate = Field(default_factory=Rate, description="abstention over `abstain: true`")
+    answered_when_possible: Rate = Field(default_factory=Rate, description="abstention over `abstain: false`")
     latency_p50_ms: float | None
     latency_p95_ms: float | None
 
@@ -137,7 +136,7 @@ def score_question(question: Question, result: ResultLine, category: str) -> Out
     cited = result.cited_keys
     problems: list[str] = []
     outcome = Outcome(id=question.id, question=question.question, type=question.type, category=category,
-                      should_abstain=question.abstain, abstention_ok=False, latency_ms=result.latency_ms,
+                      abstention_ok=False, latency_ms=result.latency_ms,
                       expected=_expected(question), got=_got(result))
     if not question.abstain and question.gold:
         gold = question.gold_keys
@@ -185,7 +184,7 @@ def summarize(outcomes: Iterable[Outcome]) -> Scores:
         rates["gold_all_recall"].add(o.gold_all)
         rates["verdict_accuracy"].add(o.verdict_ok)
         rates["abstention_accuracy"].add(o.abstention_ok)
-        rates["declined_when_needed" if o.should_abstain else "answered_when_possible"].add(o.abstention_ok)
+        rates["declined_when_needed" if o.type == "abstain" else "answered_when_possible"].add(o.abstention_ok)
         facts.passed += o.facts_met
         facts.total += o.facts_total
     latencies = [o.latency_ms for o in outcomes]

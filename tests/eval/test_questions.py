@@ -92,3 +92,11 @@ def test_any_line_loads_or_fails_with_its_line_number(tmp_path: Path, line: str)
         assert str(error).startswith(f"{path}:2: ") and "\n" not in str(error)
     else:
         assert questions[0].id == "q1"
+
+
+def test_a_set_saved_on_windows_loads(tmp_path: Path) -> None:
+    """BOM and CRLF line ends, as Notepad or Excel exports write them."""
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(("\r\n".join(json.dumps({**GOOD, "id": f"w{i}"}, ensure_ascii=False) for i in range(3)) + "\r\n")
+                     .encode("utf-8-sig"))
+    assert [q.id for q in load_question_set(path)] == ["w0", "w1", "w2"]

@@ -71,10 +71,6 @@ class Question(BaseModel):
     def gold_keys(self) -> set[str]:
         return {compact(name) for name in self.gold}
 
-    @property
-    def gold_all_keys(self) -> set[str]:
-        return {compact(name) for name in self.gold_all}
-
 
 def _reason(error: ValidationError) -> str:
     first = error.errors()[0]

@@ -79,8 +79,9 @@ COMPARE = _any(
 )
 ENTITLEMENT = _any(
     r"都能用|都可以用|都能享受|都可以享受|都能获得|都有吗|都包含在|都包括在|能享受哪些|我(们)?的(合同|权益)|"
-    r"(签|买|购买)(的|了)?(合同|服务)|合同里|合同中|合同约定|权益|有权|保证|承诺|担保|"
-    r"guarantee|warrant|promise|"
+    r"(签|买|购买)(的|了)?(合同|服务)|合同里|合同中|合同约定|权益|有权|"
+    r"(清单|目录|文档|写的|列的).{0,12}(保证|承诺|担保)|(保证|承诺|担保).{0,8}(清单|目录|文档)|"
+    r"(catalog|document|listed|written).{0,40}(guarantee|warrant|promise)|(guarantee|warrant|promise).{0,40}(catalog|document|listed)|"
     r"entitled|entitlement|(my|our) contract|in (my|our) (plan|subscription|licen[cs]e|package)|"
     r"do (i|we) get (all|every)|can (i|we) use (all|every|everything)|(all|every) (of )?(these|this|the) services?.{0,20}(mine|available to (me|us))"
 )

@@ -30,7 +30,8 @@ _GENERIC = frozenset(
     "出 进 搞 弄 派 安排 管 包 包括 包含 含 涵盖 覆盖 用 来 去 让 进行 负责 支持 帮忙 吗 呢 "
     "会给 能给 会派 后会 完会 会帮 能帮 会先 给出 出个 做个 平时 以后 之后 处理 解决 引起 导致 造成 出现 产生 "
     "service services help thing things stuff kind all any some work provide get do done problem problems issue "
-    "issues cause caused causes handle handles kingdee new ongoing afterwards".split()
+    "issues cause caused causes handle handles kingdee new ongoing afterwards also really actually whole entire "
+    "someone guys able part".split()
 )
 ENGLISH_TERMS_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_terms_en.yaml"
 _LATIN_TERM = re.compile(r"^[a-z0-9&+\-. ]+$")
@@ -108,17 +109,12 @@ class ScopeJudge:
         found: list[Concept] = []
         for term, index in self._terms:
             if _mentions(rest, term):
-                found.append(Concept(term, frozenset(_norm(t) if not _LATIN_TERM.match(t) else t for t in self._groups[index])))
+                found.append(Concept(term, frozenset(_variants(term, self._groups[index]))))
                 rest = _remove(rest, term)
         merged: dict[frozenset[str], Concept] = {}
         for concept in found:
             merged.setdefault(concept.variants, concept)
-        words = self.content_words(rest)
-        if merged:
-            # Leftover English words cannot be checked against Chinese clauses once the glossary has
-            # translated the topic's key terms ("penetration testing" -> 渗透).
-            words = [w for w in words if not re.search(r"[a-z]", w)]
-        for word in words:
+        for word in self.content_words(rest):
             merged.setdefault(frozenset([word]), Concept(word, frozenset([word])))
         return list(merged.values())
 
@@ -165,6 +161,18 @@ class ScopeJudge:
             if match and match.coverage >= INCLUDED_COVERAGE and not _negated(match.clause, concepts):
                 matches.append(match)
         return sorted(matches, key=lambda m: m.rank, reverse=True)
+
+
+def _variants(term: str, group: Sequence[str]) -> list[str]:
+    """Surface forms that count as the term. Glossary groups are built for retrieval recall (运维 sits
+    with 维护 and 故障), too loose for a yes: a Chinese term keeps only the group's words that share a
+    two-character word with it (数据备份 ~ 备份 ~ 云备份); an English term reaches all of the group's
+    Chinese words, its only way into the clauses."""
+    if _LATIN_TERM.match(term):
+        return [t if _LATIN_TERM.match(t) else _norm(t) for t in group]
+    pairs = {term[i : i + 2] for i in range(len(term) - 1)}
+    return [_norm(t) for t in group
+            if not _LATIN_TERM.match(t) and (t == term or any(t[i : i + 2] in pairs for i in range(len(t) - 1)))]
 
 
 @lru_cache(maxsize=None)

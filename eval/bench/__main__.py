@@ -30,9 +30,9 @@ from eval.bench.results import Section
 from eval.bench.search_latency import search_section
 from eval.bench.serve_load import serve_sections
 from eval.questions import QuestionSetError, load_question_set
+from ingest import BUNDLED_CATALOG
 
 REPO = Path(__file__).resolve().parents[2]
-BUNDLED_CATALOG = REPO / "data" / "catalog" / "kingdee-special-services-catalog-2025-07-01.txt"
 DEV_SET = REPO / "eval" / "sets" / "dev.jsonl"
 BENCHMARKS = ("ingest", "answer", "search", "naive", "cold", "serve")
 KB_STEP = "kb"  # always first: the later benchmarks read the KB it builds

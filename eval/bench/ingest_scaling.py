@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import click
 from pydantic import BaseModel
 
 from eval.bench.commands import kbbot_executable, run_timed, shown
@@ -44,13 +45,19 @@ def time_ingest(catalog: Catalog, label: str, scratch: Path) -> IngestRun:
     start = time.perf_counter()
     knowledge_base.ingest(catalog)
     seconds = time.perf_counter() - start
+    click.echo(f"  ingest {label}: {len(catalog.entries):,} entries in {seconds:.1f} s", err=True)
     return IngestRun(label=label, entries=len(catalog.entries), seconds=seconds)
 
 
+def synthetic_label(size: int) -> str:
+    return f"synthetic-{size}"
+
+
 def time_synthetic_ingest(sizes: list[int], scratch: Path) -> list[IngestRun]:
+    """`make_catalog(n)` has n products plus the general notes, so a run's `entries` is n + 1."""
     from kb.synthetic import make_catalog
 
-    return [time_ingest(make_catalog(n, f"synthetic-{n}"), f"synthetic-{n}", scratch) for n in sizes]
+    return [time_ingest(make_catalog(n, synthetic_label(n)), synthetic_label(n), scratch) for n in sizes]
 
 
 def growth_exponent(runs: list[IngestRun]) -> float | None:
@@ -71,7 +78,7 @@ def ingest_section(context: BenchContext, sizes: list[int]) -> Section:
     command = context.command("ingest", "--sizes", ",".join(map(str, sizes)))
     measurements = [below("bundled catalog ingest, in-process", bundled.seconds, 3, "s", command,
                           note=f"{bundled.entries} entries; first ingest of the process, embedder load included")]
-    two_thousand = next((run for run in synthetic if run.entries == 2000), None)
+    two_thousand = next((run for run in synthetic if run.label == synthetic_label(2000)), None)
     if two_thousand:
         measurements.append(below("2,000-entry synthetic ingest", two_thousand.seconds, 60, "s", command))
     exponent = growth_exponent(synthetic)

@@ -12,8 +12,8 @@ from bot.models import Answer, Citation, Verdict
 from bot.understand import AbstainReason, Lang
 
 DEFAULT_SUPPORT_CONTACT = {
-    "zh": "请联系金蝶客户服务（400-830-0830）或您的客户经理",
-    "en": "please contact Kingdee customer service (400-830-0830) or your account manager",
+    "zh": "请联系金蝶客户服务或您的客户经理",
+    "en": "please contact Kingdee customer service or your account manager",
 }
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import gradio as gr
 
+from bot.compose import support_contact
 from bot.models import Answer
 from bot.surfaces.api import ChatBot
 from bot.surfaces.logbook import Logbook
-from bot.compose import support_contact
 from bot.surfaces.render import chat_markdown
 from bot.surfaces.sanitize import safe_markdown
 from bot.surfaces.settings import ServeSettings
@@ -79,7 +79,7 @@ class ChatHandlers:
         if final is None:
             raise RuntimeError("bot.stream ended without a final answer")
         chat[-1] = {"role": "assistant", "content": chat_markdown(final)}
-        exchange_id = self._record(question, final, getattr(request, "session_hash", None) or "")
+        exchange_id = self._record(question, final, "web", getattr(request, "session_hash", None) or "")
         turns = [*turns, {"role": "assistant", "content": final.answer, "exchange_id": exchange_id}]
         yield chat, turns
 
@@ -99,13 +99,13 @@ class ChatHandlers:
         turns = [{"role": t["role"], "content": str(t["content"])} for t in history or []
                  if isinstance(t, dict) and t.get("role") in ("user", "assistant") and "content" in t]
         answer = self.bot.ask(question, turns)
-        self._record(question, answer, "gradio-api")
+        self._record(question, answer, "gradio-api", "")
         return answer.model_dump()
 
-    def _record(self, question: str, answer: Answer, session: str) -> int | None:
+    def _record(self, question: str, answer: Answer, surface: str, session: str) -> int | None:
         if self.logbook is None:
             return None
-        return self.logbook.record(question, answer, surface="web", session=session)
+        return self.logbook.record(question, answer, surface=surface, session=session)
 
 
 def build_chat(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None, *, compact: bool) -> gr.Blocks:

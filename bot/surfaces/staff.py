@@ -19,7 +19,8 @@ from bot.surfaces.sanitize import escape_markup, safe_markdown
 from bot.surfaces.settings import ServeSettings
 from ingest.models import Catalog, Entry
 from kb.diff import CatalogDiff, diff_catalogs
-from kb.models import EntryHit
+from kb.errors import KBError
+from kb.models import EntryHit, VersionInfo
 
 ALL_CATEGORIES = "全部类别 All categories"
 
@@ -46,12 +47,8 @@ class StaffKnowledgeBase(Protocol):
     active_version: str | None
 
     def search(self, query: str, k: int = 5, category: str | None = None) -> list[EntryHit]: ...
-    def versions(self) -> list[Any]: ...
+    def versions(self) -> list[VersionInfo]: ...
     def version_catalog(self, version: str) -> Catalog: ...
-
-
-def _version_name(info: Any) -> str:
-    return info if isinstance(info, str) else str(getattr(info, "version", info))
 
 
 def _matches(clause: str, hit: EntryHit) -> bool:
@@ -142,13 +139,22 @@ class StaffHandlers:
         answer = self.bot.ask(query, [])
         return hits_markdown(hits), copyable_answer(answer)
 
-    def versions(self) -> list[str]:
-        return [_version_name(v) for v in self.kb.versions()]
+    def catalog_view(self) -> tuple[Any, Any, str]:
+        """Read on every page load, so an edition ingested while serving shows up without a restart."""
+        versions = self.kb.versions()
+        choices = [(f"{v.version}（当前 active）" if v.active else v.version, v.version) for v in versions]
+        names = [v.version for v in versions]
+        return (gr.Dropdown(choices=choices, value=names[-2] if len(names) > 1 else (names or [None])[0]),
+                gr.Dropdown(choices=choices, value=names[-1] if names else None),
+                catalog_markdown(self.kb.catalog))
 
     def diff(self, old: str | None, new: str | None) -> str:
         if not old or not new:
             raise gr.Error("请选择两个版本。Pick two versions to compare.")
-        return diff_markdown(diff_catalogs(self.kb.version_catalog(old), self.kb.version_catalog(new)), old, new)
+        try:
+            return diff_markdown(diff_catalogs(self.kb.version_catalog(old), self.kb.version_catalog(new)), old, new)
+        except KBError as exc:
+            raise gr.Error(str(exc).splitlines()[0]) from exc
 
     def run_eval(self, upload: str | None) -> tuple[str, str | None, str | None]:
         if self.eval_runner is None:
@@ -197,13 +203,13 @@ def build_staff(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings, l
                     trigger(handlers.search, [query, category], [results, ready], api_visibility="private")
             with gr.Tab("目录 Catalog", id="catalog"):
                 with gr.Row():
-                    versions = handlers.versions()
-                    old = gr.Dropdown(versions, value=versions[0] if versions else None, label="旧版本 Old version")
-                    new = gr.Dropdown(versions, value=versions[-1] if versions else None, label="新版本 New version")
-                    compare = gr.Button("比较 Compare", scale=0, min_width=160)
-                diff = gr.Markdown()
+                    old = gr.Dropdown(label="旧版本 Old version", elem_id="staff-diff-old")
+                    new = gr.Dropdown(label="新版本 New version", elem_id="staff-diff-new")
+                    compare = gr.Button("比较 Compare", scale=0, min_width=160, elem_id="staff-diff")
+                diff = gr.Markdown(elem_id="staff-diff-result")
                 compare.click(handlers.diff, [old, new], diff, api_visibility="private")
-                gr.Markdown(catalog_markdown(kb.catalog), elem_id="staff-catalog")
+                catalog_view = gr.Markdown(elem_id="staff-catalog")
+                page.load(handlers.catalog_view, None, [old, new, catalog_view], api_visibility="private")
             with gr.Tab("评测 Question sets", id="eval"):
                 gr.Markdown("上传公共格式的 JSONL 问题集并运行。Upload a question set in the public JSONL format.")
                 with gr.Row():

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from bot.surfaces.api import ChatBot, build_router, install_error_handlers
-from bot.surfaces.chat import TITLE, build_chat
+from bot.surfaces.chat import build_chat
 from bot.surfaces.guard import RequestGuard
 from bot.surfaces.logbook import Logbook, default_log_path
 from bot.surfaces.settings import ServeSettings
@@ -65,7 +65,8 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
         return {"catalog_version": catalog.catalog_version, "entries": len(catalog.entries),
                 "active_version": kb.active_version}
 
-    app = FastAPI(title="kbbot", docs_url="/v1/docs", openapi_url="/v1/openapi.json", redoc_url=None)
+    # No Swagger page: it loads its scripts from a CDN. The schema stays at /v1/openapi.json.
+    app = FastAPI(title="kbbot", docs_url=None, redoc_url=None, openapi_url="/v1/openapi.json")
     install_error_handlers(app)
     app.include_router(build_router(bot, settings, logbook, catalog_info))
 
@@ -84,5 +85,4 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
     app.add_middleware(RequestGuard, max_request_bytes=settings.max_request_bytes,
                        rate_limit_per_minute=settings.rate_limit_per_minute, max_in_flight=settings.max_in_flight)
     app.state.logbook = logbook
-    app.state.title = TITLE
     return app

@@ -18,7 +18,8 @@ import pytest
 from bot.models import Answer, Citation, StreamEvent
 from bot.surfaces.logbook import Logbook
 from ingest.models import Catalog, Entry
-from kb.models import EntryHit, Evidence
+from kb.errors import UnknownVersion
+from kb.models import EntryHit, Evidence, VersionInfo
 
 ENTRIES = [
     Entry(id="升级服务", product="升级服务", category="升级服务", page=1,
@@ -61,10 +62,13 @@ class FakeKB:
                     Evidence(chunk_id=f"{entry.id}-{n}", kind="item", text=c, score=score) for n, c in enumerate(matched)]))
         return sorted(scored, key=lambda hit: -hit.score)[:k]
 
-    def versions(self) -> list[str]:
-        return list(VERSIONS)
+    def versions(self) -> list[VersionInfo]:
+        return [VersionInfo(version=v, collection=f"c-{v}", embeddings="fake", source="fake", entries=3, chunks=9,
+                            built_at=f"{v}T00:00:00", active=v == self.active_version) for v in VERSIONS]
 
     def version_catalog(self, version: str) -> Catalog:
+        if version not in VERSIONS:
+            raise UnknownVersion(f"unknown version {version!r}", "see `kbbot versions`")
         return fake_catalog(version)
 
 

@@ -62,9 +62,18 @@ def test_diff_shows_added_and_removed_clauses() -> None:
     assert "- 旧服务" in rendered and "＋ 新条款&lt;b&gt;" in rendered and "－ ~~旧条款~~" in rendered
 
 
-def test_diff_needs_two_versions(fake_bot: FakeBot, logbook: Logbook) -> None:
+def test_diff_needs_two_known_versions(fake_bot: FakeBot, logbook: Logbook) -> None:
     with pytest.raises(gr.Error):
         handlers(fake_bot, logbook).diff(None, "2025-07-01")
+    with pytest.raises(gr.Error, match="unknown version '1999-01-01'"):
+        handlers(fake_bot, logbook).diff("1999-01-01", "2025-07-01")
+
+
+def test_catalog_view_offers_the_versions_newest_two_preselected(fake_bot: FakeBot, logbook: Logbook) -> None:
+    old, new, catalog = handlers(fake_bot, logbook).catalog_view()
+    assert (old.value, new.value) == ("2025-01-01", "2025-07-01")
+    assert ("2025-07-01（当前 active）", "2025-07-01") in new.choices
+    assert "Active catalog version: **2025-07-01**" in catalog
 
 
 def test_unanswered_rows_are_newest_first(logbook: Logbook) -> None:

@@ -176,7 +176,9 @@ class CatalogBot:
     def _scope(self, u: Understanding, entry: Entry) -> Answer:
         verdict, match = self.judge.judge(u.topic, entry)
         pointers = self._pointer(u.topic, entry) if verdict == "not_listed" else []
-        return self.composer.scope(entry, u.topic, verdict, match.clause if match else None, pointers, u.lang)
+        # Name the topic by its concepts ("数据迁移"), not the raw remainder of the question ("会 数据迁移").
+        shown = u.topic if u.lang == "en" else "、".join(c.label for c in self.judge.concepts(u.topic)) or u.topic
+        return self.composer.scope(entry, shown, verdict, match.clause if match else None, pointers, u.lang)
 
     def _pointer(self, topic: str, asked: Entry) -> list[Quote]:
         """The product that does list what `asked` does not: best clause match; ties go to the asked

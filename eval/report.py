@@ -72,6 +72,13 @@ def render_markdown(report: Report) -> str:
         lines.append("")
     lines += ["## By question type", ""] + _breakdown("type", evaluation.by_type) + [""]
     lines += ["## By category (of the first gold product)", ""] + _breakdown("category", evaluation.by_category)
+    verdicts = evaluation.verdict_counts()
+    if verdicts:
+        answered = ("included", "excluded", "not_listed", "none")
+        lines += ["", "## Verdicts (expected × answered)", "", "| expected | " + " | ".join(answered) + " |",
+                  "|---|" + "---|" * len(answered)]
+        lines += [f"| {expected} | " + " | ".join(str(row.get(a, 0)) for a in answered) + " |"
+                  for expected, row in sorted(verdicts.items())]
     failures = evaluation.failures
     lines += ["", f"## Failures ({len(failures)})", ""]
     if failures:

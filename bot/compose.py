@@ -95,8 +95,25 @@ class Composer:
         head = (f"{names}是不同的服务产品，目录中各自的内容如下：" if lang == "zh"
                 else f"{names} are different service products; the catalog describes each as follows:")
         body = "\n\n".join(self._overview_block(entry, lang) for entry in entries)
+        contrast = self._contrast(entries, lang)
         quotes = [Quote(entry, self.overview(entry)[0]) for entry in entries if self.overview(entry)]
-        return self._answer(f"{head}\n\n{body}\n\n{self._sources(entries, lang)}", quotes)
+        parts = [head, body, *([contrast] if contrast else []), self._sources(entries, lang)]
+        return self._answer("\n\n".join(parts), quotes)
+
+    def _contrast(self, entries: Sequence[Entry], lang: Lang) -> str:
+        """When the products share some numbered items (by heading, 部署方案：…), the ones only one lists:
+        that is the difference. Products with nothing in common are contrasted by their blocks alone."""
+        headings = [{_heading(item) for item in entry.items} for entry in entries]
+        if not any(a & b for i, a in enumerate(headings) for b in headings[i + 1 :]):
+            return ""
+        lines = []
+        for index, entry in enumerate(entries):
+            others = set().union(*(h for j, h in enumerate(headings) if j != index))
+            own = [item for item in entry.items if _heading(item) not in others]
+            if own:
+                label = f"只有{self.name(entry, lang)}列出：" if lang == "zh" else f"Only {self.name(entry, lang)} lists:"
+                lines.append("\n".join([label, *(f"- {self.quoted(item)}" for item in own)]))
+        return "\n".join(lines)
 
     def recommend(self, matches: Sequence[Quote], lang: Lang) -> Answer:
         """Which-service answers: the recommended products, each with the clause that fits the need."""
@@ -156,6 +173,11 @@ class Composer:
             lines.append(texts["suggest"].format(names=names))
         return Answer(answer="\n".join(lines), citations=[], verdict=None, abstained=True,
                       catalog_version=self.catalog_version)
+
+
+def _heading(item: str) -> str:
+    """An item's heading (方案制定 in 方案制定：…), or the whole item when it has none."""
+    return item.split("：", 1)[0]
 
 
 ABSTAIN_TEXTS: dict[Lang, dict[str, str]] = {

@@ -187,3 +187,10 @@ def test_stream_yields_deltas_then_the_final_answer(catalog_bot):
     assert all(e.final is None for e in events[:-1]) and events[-1].final is not None
     assert "".join(e.delta for e in events[:-1]) == events[-1].final.answer
     assert events[-1].final == catalog_bot.ask("科目体系重构服务是什么")
+
+
+def test_comparison_names_the_items_only_one_product_lists(catalog_bot):
+    answer = catalog_bot.ask("环境部署服务跟私有云部署与运维支持服务比较一下")
+    assert cited(answer) == ["环境部署服务", "私有云部署与运维支持服务"]
+    contrast = answer.answer.split("只有私有云部署与运维支持服务列出：", 1)[1]
+    assert "运维支持：" in contrast and "安装部署：" not in contrast

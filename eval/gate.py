@@ -14,8 +14,11 @@ class GateConfigError(ValueError):
 
 
 def load_thresholds(name: str, path: Path = THRESHOLDS_FILE) -> dict[str, float]:
-    with path.open("rb") as handle:
-        config = tomllib.load(handle)
+    try:
+        with path.open("rb") as handle:
+            config = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise GateConfigError(f"{path}: cannot read thresholds ({error})") from None
     if name not in config:
         raise GateConfigError(f"{path}: no thresholds for {name!r} (known: {', '.join(sorted(config))})")
     return {metric: float(minimum) for metric, minimum in config[name].items()}

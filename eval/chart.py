@@ -12,6 +12,7 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "Source 
 
 def draw_chart(evaluation: Evaluation, path: Path) -> None:
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -36,7 +37,12 @@ def draw_chart(evaluation: Evaluation, path: Path) -> None:
         by_category.invert_yaxis()
         by_category.set_xlabel("hit@1")
         by_category.set_title("hit@1 per category (of the gold product)")
-        latency.hist(latencies, bins=min(30, max(5, len(latencies) // 5)), color="#55A868")
+        bins = min(30, max(5, len(latencies) // 5))
+        positive = [value for value in latencies if value > 0]
+        if positive and max(positive) / min(positive) > 20:  # a long tail: log bins keep the bulk visible
+            bins = np.geomspace(min(positive), max(positive), bins + 1)
+            latency.set_xscale("log")
+        latency.hist(positive or latencies, bins=bins, color="#55A868")
         p50, p95 = evaluation.scores.latency_p50_ms, evaluation.scores.latency_p95_ms
         for value, label, style in ((p50, "p50", "--"), (p95, "p95", ":")):
             if value is not None:

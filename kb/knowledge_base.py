@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.models import Catalog
 from kb import store
@@ -14,12 +14,15 @@ from kb.chunks import make_chunks
 from kb.dense import DenseIndex
 from kb.embeddings import embedder_slug, make_embeddings
 from kb.errors import EmptyKnowledgeBase, KBError, StoreCorrupt, UnknownVersion
-from kb.lexical import LexicalIndex, lexical_documents, load_lexical, save_lexical
+from kb.lexical import load_lexical, save_lexical
 from kb.models import EntryHit, ProductMatch, VersionInfo
 from kb.names import ProductMatcher
 from kb.registry import REBUILD_HINT, Registry
 from kb.retrieval import Fusion, Retriever
 from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 
 class KnowledgeBase:
@@ -42,7 +45,7 @@ class KnowledgeBase:
         return store.connect(self.settings)
 
     @cached_property
-    def embeddings(self):
+    def embeddings(self) -> Embeddings:
         return make_embeddings(self.settings.embeddings)
 
     # -- reading ---------------------------------------------------------------------------------

@@ -150,6 +150,10 @@ def serve_in_thread(app: Any) -> Iterator[str]:
 
 
 SUPPORT_CONTACT = "400-830-0555 客服热线 (test contact)"
+# Per client address: the other tests come from 127.0.0.1 and stay far below it; the hostile-input tests
+# use 127.0.0.2 and 127.0.0.3 so they exhaust their own budget only.
+LIVE_RATE_LIMIT = 600
+LIVE_MAX_IN_FLIGHT = 8
 
 
 @pytest.fixture(scope="session")
@@ -158,7 +162,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("live_kb_home")
     port = free_port()
     env = {**os.environ, "KB_HOME": str(home), "KB_SUPPORT_CONTACT": SUPPORT_CONTACT,
-           "KB_RATE_LIMIT_PER_MINUTE": "100000", "KB_MAX_IN_FLIGHT": "64"}
+           "KB_RATE_LIMIT_PER_MINUTE": str(LIVE_RATE_LIMIT), "KB_MAX_IN_FLIGHT": str(LIVE_MAX_IN_FLIGHT)}
     env.pop("KB_CHROMA_URL", None)
     log_path = home / "serve.log"
     with open(log_path, "wb") as log:

@@ -1,6 +1,9 @@
-"""Hostile input against the real app over real HTTP: oversize bodies, floods, overload."""
+"""Hostile input over real HTTP: oversize bodies, floods, overload; tight limits with the fake bot, then
+the same on the live server with the real bot."""
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -9,7 +12,7 @@ import httpx
 import pytest
 
 from bot.surfaces.guard import TokenBuckets
-from tests.surfaces.conftest import FakeBot, make_app, serve_in_thread
+from tests.surfaces.conftest import LIVE_MAX_IN_FLIGHT, LIVE_RATE_LIMIT, FakeBot, make_app, serve_in_thread
 
 QUESTION = {"messages": [{"role": "user", "content": "升级服务包含什么？"}]}
 
@@ -81,3 +84,46 @@ def test_overload_sheds_with_503_instead_of_queueing(tmp_path: Path) -> None:
         assert statuses.count(503) >= 4
         assert set(statuses) <= {200, 503}
         assert post(url, json=QUESTION).status_code == 200  # recovers once the burst is over
+
+
+# -- the same protections on the live `kbbot serve` (real bot) ------------------------------------------
+
+def test_live_server_rejects_an_oversize_body(live_server: str) -> None:
+    response = post(live_server, json={"messages": [{"role": "user", "content": "升" * 400_000}]})
+    assert response.status_code == 413
+    assert "1048576 bytes" in response.json()["error"]["message"]
+
+
+def test_live_server_rate_limits_one_flooding_client_only(live_server: str) -> None:
+    flooder = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=30)
+    with flooder:
+        statuses = []
+        while len(statuses) < 2 * LIVE_RATE_LIMIT and 429 not in statuses:
+            statuses.append(flooder.get(f"{live_server}/v1/models").status_code)
+        limited = flooder.post(f"{live_server}/v1/chat/completions", json=QUESTION)
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {200}
+    assert len(statuses) > LIVE_RATE_LIMIT  # the burst allowance, plus what refilled meanwhile
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert post(live_server, json=QUESTION).status_code == 200  # 127.0.0.1 still has its budget
+
+
+def test_live_server_sheds_load_when_every_slot_is_taken(live_server: str) -> None:
+    """Slow clients hold every in-flight slot (a declared body that never arrives); the next request
+    gets 503 at once instead of queueing, and service resumes when they go away."""
+    host, port = live_server.removeprefix("http://").split(":")
+    slow_clients = []
+    try:
+        for _ in range(LIVE_MAX_IN_FLIGHT):
+            sock = socket.create_connection((host, int(port)), source_address=("127.0.0.3", 0))
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 1000\r\n\r\n{\"messages\": ")
+            slow_clients.append(sock)
+        time.sleep(0.5)
+        shed = post(live_server, json=QUESTION)
+        assert shed.status_code == 503 and shed.json()["error"]["code"] == "overloaded"
+        assert int(shed.headers["retry-after"]) >= 1
+    finally:
+        for sock in slow_clients:
+            sock.close()
+    time.sleep(0.5)
+    assert post(live_server, json=QUESTION).status_code == 200

@@ -25,6 +25,9 @@ from bot.surfaces.logbook import Logbook
 from bot.surfaces.settings import ServeSettings
 
 MODEL_NAME = "kbbot"
+# Follow-ups refer to the last few turns; a longer history only costs time (thousands of turns fit in a
+# request), so the bot sees the most recent ones.
+MAX_HISTORY_MESSAGES = 20
 logger = logging.getLogger(__name__)
 
 
@@ -93,7 +96,7 @@ def split_conversation(messages: list[ChatMessage], max_question_chars: int) -> 
         for m in messages[:-1]
         if m.role in ("user", "assistant") and m.text().strip()
     ]
-    return question, history
+    return question, history[-MAX_HISTORY_MESSAGES:]
 
 
 def citations_payload(answer: Answer) -> list[dict[str, Any]]:

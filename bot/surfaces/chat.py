@@ -12,7 +12,7 @@ import gradio as gr
 
 from bot.compose import support_contact
 from bot.models import Answer
-from bot.surfaces.api import ChatBot
+from bot.surfaces.api import MAX_HISTORY_MESSAGES, ChatBot
 from bot.surfaces.logbook import Logbook
 from bot.surfaces.render import chat_markdown
 from bot.surfaces.sanitize import safe_markdown
@@ -33,7 +33,7 @@ INTRO = (
 
 
 def _bot_history(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"role": t["role"], "content": t["content"]} for t in turns]
+    return [{"role": t["role"], "content": t["content"]} for t in turns[-MAX_HISTORY_MESSAGES:]]
 
 
 class ChatHandlers:
@@ -98,6 +98,7 @@ class ChatHandlers:
             raise gr.Error(f"The question must be 1 to {self.settings.max_question_chars} characters long.")
         turns = [{"role": t["role"], "content": str(t["content"])} for t in history or []
                  if isinstance(t, dict) and t.get("role") in ("user", "assistant") and "content" in t]
+        turns = turns[-MAX_HISTORY_MESSAGES:]
         answer = self.bot.ask(question, turns)
         self._record(question, answer, "gradio-api", "")
         return answer.model_dump()

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Answer, StreamEvent
+from bot.surfaces.api import MAX_HISTORY_MESSAGES
 from tests.surfaces.conftest import FakeBot, make_app, serve_in_thread
 
 
@@ -53,6 +54,13 @@ def test_system_messages_are_ignored_and_earlier_turns_become_history(client: op
     question, history = bot.calls[-1]
     assert question == "数据迁移服务呢？"
     assert [turn["role"] for turn in history] == ["user", "assistant"]
+
+
+def test_only_the_recent_history_reaches_the_bot(client: openai.OpenAI, bot: FakeBot) -> None:
+    turns = [{"role": role, "content": f"turn {n}"} for n in range(1000) for role in ("user", "assistant")]
+    client.chat.completions.create(model="kbbot", messages=[*turns, {"role": "user", "content": "升级服务呢？"}])
+    history = bot.calls[-1][1]
+    assert len(history) == MAX_HISTORY_MESSAGES and history[-1] == {"role": "assistant", "content": "turn 999"}
 
 
 def test_streaming_chunks_add_up_to_the_answer_and_end_with_citations(client: openai.OpenAI) -> None:

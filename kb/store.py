@@ -87,7 +87,8 @@ def build_collection(
     reused: dict[str, list[float]],
     progress: Callable[[int], None] = lambda n: None,
 ) -> int:
-    """Create and fill the collection; returns how many chunks were embedded anew."""
+    """Create and fill the collection; returns how many chunks were embedded anew. chromadb directly:
+    LangChain's Chroma cannot add precomputed (reused) embeddings."""
     collection = client.create_collection(name, metadata={"hnsw:space": "cosine"})
     batch = min(client.get_max_batch_size(), 512)
     reembedded = 0

@@ -68,7 +68,9 @@ CHITCHAT = _any(
 HOWTO = _any(r"怎么(?!办)|如何|怎样|咋(?!办)|教我|步骤|\bhow (do|can|should|to)\b|\bhow i\b|\bsteps? to\b|\bwhere (do|can) i\b")
 SOFTWARE_OPERATION = _any(
     r"凭证|过账|记账|报表|登录|登陆|密码|打印|录入|审核|结账|月结|单据|发票|菜单|按钮|快捷键|导出|excel|"
-    r"voucher|\bpost\b|invoice|report|log ?in|password|print|menu|button|shortcut|export|spreadsheet"
+    r"新增|添加|删除|修改|编辑|用户|账号|权限|角色|字段|审批|公式|核销|"
+    r"voucher|\bpost\b|invoice|report|log ?in|password|print|menu|button|shortcut|export|spreadsheet|"
+    r"\buser\b|permission|\brole\b|\bfield\b|approv"
 )
 WHICH = _any(
     r"(哪个|哪项|哪种|哪一个|什么|啥)服务|找谁|找哪个|买哪个|该买|选哪个|which service|what service|who (do|should) (i|we)"
@@ -80,9 +82,10 @@ COMPARE = _any(
 ENTITLEMENT = _any(
     r"都能用|都可以用|都能享受|都可以享受|都能获得|都有吗|都包含在|都包括在|能享受哪些|我(们)?的(合同|权益)|"
     r"(签|买|购买)(的|了)?(合同|服务)|合同里|合同中|合同约定|权益|有权|"
-    r"(清单|目录|文档|写的|列的).{0,12}(保证|承诺|担保)|(保证|承诺|担保).{0,8}(清单|目录|文档)|"
+    r"我(们)?(买|购买|签)的|(清单|目录|文档|写的|列的).{0,12}(保证|承诺|担保)|(保证|承诺|担保).{0,8}(清单|目录|文档)|"
     r"(catalog|document|listed|written).{0,40}(guarantee|warrant|promise)|(guarantee|warrant|promise).{0,40}(catalog|document|listed)|"
-    r"entitled|entitlement|(my|our) contract|in (my|our) (plan|subscription|licen[cs]e|package)|"
+    r"entitled|entitlement|(my|our) contract|(what|everything) (we|i) (bought|purchased|paid for|signed)|"
+    r"our (purchase|order|subscription)|in (my|our) (plan|subscription|licen[cs]e|package)|"
     r"do (i|we) get (all|every)|can (i|we) use (all|every|everything)|(all|every) (of )?(these|this|the) services?.{0,20}(mine|available to (me|us))"
 )
 DESCRIBE = _any(

@@ -27,8 +27,8 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 @click.command("serve")
-@click.option("--host", envvar="KB_HOST", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", envvar="KB_PORT", default=7860, show_default=True, type=click.IntRange(1, 65535),
+@click.option("--host", envvar="KB_HOST", show_envvar=True, default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", envvar="KB_PORT", show_envvar=True, default=7860, show_default=True, type=click.IntRange(1, 65535),
               help="TCP port.")
 def serve_command(host: str, port: int) -> None:
     """Serve the chat widget, staff lookup and OpenAI-compatible API on one port."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.surfaces.chat import EXAMPLE_QUESTIONS
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -96,6 +97,13 @@ def test_markup_in_a_question_is_shown_as_text_and_runs_nothing(live_server: str
     assert page.evaluate("window.__xss") is None
     assert page.dialogs == []
     page.screenshot(path=str(ARTIFACTS / "chat-xss.png"), full_page=True)
+
+
+def test_example_question_is_answered_on_click(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    page.locator("#kb-chat").get_by_text(EXAMPLE_QUESTIONS[0]).click()
+    page.locator("#kb-chat .message.bot details.kb-citation").first.wait_for(timeout=60_000)
+    assert EXAMPLE_QUESTIONS[0] in page.locator("#kb-chat .message.user").first.inner_text()
 
 
 def test_widget_is_embeddable_and_answers(live_server: str, page: Any) -> None:

@@ -146,15 +146,18 @@ class KnowledgeBase:
         chunks = make_chunks(catalog)
         build_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
         name = store.collection_name(catalog.catalog_version, self.slug, build_id)
-        reused = store.reusable_embeddings(self.client, self.slug, [chunk.id for chunk in chunks])
+        client = self.client
         try:
-            reembedded = store.build_collection(self.client, name, chunks, self.embeddings.embed_documents,
+            reused = store.reusable_embeddings(client, self.slug, [chunk.id for chunk in chunks])
+            reembedded = store.build_collection(client, name, chunks, self.embeddings.embed_documents,
                                                 reused, progress)
             self.registry.save_catalog(name, catalog)
             save_lexical(self.registry.build_dir(name) / "bm25", catalog, chunks)
-        except BaseException:
-            store.delete_collection(self.client, name)
+        except BaseException as error:
+            store.delete_collection(client, name)
             self.registry.remove_build_files(name)
+            if isinstance(error, Exception) and not isinstance(error, KBError):
+                raise self._store_error(error, name) from error
             raise
         info = VersionInfo(
             version=catalog.catalog_version, collection=name, embeddings=self.settings.embeddings,

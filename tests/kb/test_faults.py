@@ -136,3 +136,17 @@ def test_an_unreachable_server_at_start_is_a_clear_error(fake_home, monkeypatch)
     monkeypatch.setenv("KB_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
     result = kbbot("ingest")
     assert result.exit_code == 2 and "unreachable" in result.stderr and "KB_CHROMA_URL" in result.stderr
+
+
+def test_the_server_going_away_during_an_ingest_is_a_clear_error(chroma_server, fake_home, catalog, monkeypatch):
+    monkeypatch.setenv("KB_CHROMA_URL", chroma_server.url)
+    knowledge_base = KnowledgeBase.open()
+
+    def stop_midway(count: int) -> None:
+        chroma_server.stop()
+
+    with pytest.raises(ChromaUnavailable):
+        knowledge_base.ingest(catalog, progress=stop_midway)
+    chroma_server.start()
+    assert knowledge_base.versions() == []
+    assert knowledge_base.ingest(catalog).active

@@ -5,6 +5,7 @@ bot sees as history and the logbook id of each answer, so feedback lands on the 
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +25,9 @@ EXAMPLE_QUESTIONS = [
     "数据库转换服务包括工具授权吗？",
     "Does the data migration service include data cleansing?",
 ]
+
+FAILURE_MESSAGE = "抱歉，系统暂时无法回答，请稍后再试。Sorry, something went wrong; please try again."
+logger = logging.getLogger(__name__)
 
 TITLE = "金蝶专项服务 · 智能问答 Service Catalog Assistant"
 INTRO = (
@@ -65,19 +69,26 @@ class ChatHandlers:
 
     def stream_answer(self, chat: list[dict[str, Any]], turns: list[dict[str, Any]], request: gr.Request
                       ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Streams the answer; a failure still ends in one assistant message, so the displayed chat and
+        `turns` stay aligned (feedback finds its question by position)."""
         question = turns[-1]["content"]
         chat = [*chat, {"role": "assistant", "content": ""}]
         streamed = ""
         final: Answer | None = None
-        for event in self.bot.stream(question, _bot_history(turns[:-1])):
-            if event.delta:
-                streamed += event.delta
-                chat[-1] = {"role": "assistant", "content": safe_markdown(streamed)}
-                yield chat, turns
-            if event.final is not None:
-                final = event.final
+        try:
+            for event in self.bot.stream(question, _bot_history(turns[:-1])):
+                if event.delta:
+                    streamed += event.delta
+                    chat[-1] = {"role": "assistant", "content": safe_markdown(streamed)}
+                    yield chat, turns
+                if event.final is not None:
+                    final = event.final
+        except Exception:
+            logger.exception("the bot failed while answering in the chat")
         if final is None:
-            raise RuntimeError("bot.stream ended without a final answer")
+            chat[-1] = {"role": "assistant", "content": FAILURE_MESSAGE}
+            yield chat, [*turns, {"role": "assistant", "content": FAILURE_MESSAGE, "exchange_id": None}]
+            return
         chat[-1] = {"role": "assistant", "content": chat_markdown(final)}
         exchange_id = self._record(question, final, "web", getattr(request, "session_hash", None) or "")
         turns = [*turns, {"role": "assistant", "content": final.answer, "exchange_id": exchange_id}]

@@ -1,13 +1,15 @@
 """The chat event functions with the fake bot: what is displayed, what the bot sees, what is logged."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 import pytest
 
-from bot.surfaces.chat import ChatHandlers
+from bot.models import StreamEvent
+from bot.surfaces.chat import FAILURE_MESSAGE, ChatHandlers
 from bot.surfaces.logbook import Logbook
 from bot.surfaces.settings import ServeSettings
 from tests.surfaces.conftest import FakeBot
@@ -56,6 +58,22 @@ def test_dislike_puts_the_question_on_the_unanswered_list(handlers: ChatHandlers
     assert [e.question for e in logbook.unanswered()] == ["升级服务包含什么？"]
     handlers.feedback(turns, gr.LikeData(None, {"index": 1, "value": chat[1]["content"], "liked": True}))
     assert logbook.unanswered() == []
+
+
+class BrokenBot(FakeBot):
+    def stream(self, question: str, history: list[Any] | None = None) -> Iterator[StreamEvent]:
+        yield StreamEvent(delta="部分")
+        raise RuntimeError("store went away")
+
+
+def test_a_failing_bot_still_ends_the_turn_so_later_feedback_stays_aligned(logbook: Logbook) -> None:
+    handlers = ChatHandlers(BrokenBot(), ServeSettings(), logbook)
+    chat, turns = converse(handlers, "升级服务包含什么？", [], [])
+    assert chat[-1]["content"] == FAILURE_MESSAGE and len(chat) == len(turns) == 2
+    handlers.bot = FakeBot()
+    chat, turns = converse(handlers, "数据迁移服务呢？", chat, turns)
+    handlers.feedback(turns, gr.LikeData(None, {"index": 3, "value": chat[3]["content"], "liked": False}))
+    assert [e.question for e in logbook.unanswered()] == ["数据迁移服务呢？"]
 
 
 def test_abstentions_are_logged_as_unanswered(handlers: ChatHandlers, logbook: Logbook) -> None:

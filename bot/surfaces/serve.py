@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import sys
+from typing import NoReturn
 
 import click
+
+from bot.surfaces.logbook import Logbook, default_log_path
 
 PAGES = (("chat", "/"), ("widget", "/widget/"), ("embed demo", "/embed-demo"), ("staff lookup", "/staff/"),
          ("API", "/v1/chat/completions"), ("health", "/healthz"))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"kbbot serve: {message}", err=True)
     sys.exit(2)
 
@@ -26,6 +30,16 @@ def _check_port_free(host: str, port: int) -> None:
             _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
+def _open_logbook(retention_days: int) -> Logbook:
+    """Before the knowledge base loads, so an unwritable or damaged log fails in a second. A damaged
+    log is left as it is for the operator to inspect."""
+    path = default_log_path()
+    try:
+        return Logbook(path, retention_days)
+    except (OSError, sqlite3.Error) as exc:
+        _fail(f"cannot open the conversation log {path}: {exc}")
+
+
 @click.command("serve")
 @click.option("--host", envvar="KB_HOST", show_envvar=True, default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", envvar="KB_PORT", show_envvar=True, default=7860, show_default=True, type=click.IntRange(1, 65535),
@@ -39,6 +53,7 @@ def serve_command(host: str, port: int) -> None:
     except ValueError as exc:
         _fail(str(exc).splitlines()[0])
     _check_port_free(host, port)
+    logbook = _open_logbook(settings.log_retention_days)
 
     import uvicorn
 
@@ -51,7 +66,7 @@ def serve_command(host: str, port: int) -> None:
         bot = CatalogBot()
     except KBError as exc:
         _fail(str(exc).splitlines()[0])
-    app = create_app(bot=bot, kb=bot.kb, settings=settings)
+    app = create_app(bot=bot, kb=bot.kb, settings=settings, logbook=logbook)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     click.echo(f"kbbot serving catalog {bot.kb.catalog.catalog_version} ({len(bot.kb.catalog.entries)} entries)")
     for label, path in PAGES:

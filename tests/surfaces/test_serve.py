@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from pathlib import Path
 
 import httpx
 import openai
 import pytest
 
-from tests.surfaces.conftest import KBBOT, SUPPORT_CONTACT
+from tests.surfaces.conftest import KBBOT, SUPPORT_CONTACT, free_port
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +86,14 @@ def test_serve_rejects_a_bad_setting(kb_home: object, monkeypatch: pytest.Monkey
     done = subprocess.run([str(KBBOT), "serve"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == "kbbot serve: KB_LOG_RETENTION_DAYS: Input should be greater than or equal to 1"
+
+
+def test_serve_refuses_a_damaged_log_and_keeps_it(kb_home: Path) -> None:
+    kb_home.mkdir(parents=True)
+    damaged = kb_home / "logbook.sqlite3"
+    damaged.write_bytes(b"not a database" * 100)
+    done = subprocess.run([str(KBBOT), "serve", "--port", str(free_port())], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(f"kbbot serve: cannot open the conversation log {damaged}:")
+    assert damaged.read_bytes() == b"not a database" * 100

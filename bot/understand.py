@@ -155,16 +155,14 @@ def classify(text: str, mentions: list[ProductMatch]) -> Kind | None:
     products = {m.entry.product for m in mentions}
     if ENTITLEMENT.search(text):
         return "entitlement"
-    if COMPARE.search(text) and (len(products) >= 2 or FOLLOWUP_CUE.search(text) or not products):
-        return "compare" if len(products) >= 2 or FOLLOWUP_CUE.search(text) else None
+    if COMPARE.search(text) and (len(products) >= 2 or FOLLOWUP_CUE.search(text)):
+        return "compare"
     if WHICH.search(text) and not (products and _is_yes_no(text)):
         return "which"
     if DESCRIBE.search(text) and not _is_yes_no(text):
         return "describe"
     if _is_yes_no(text):
         return "scope"
-    if HOWTO.search(text) and SOFTWARE_OPERATION.search(text) and not products:
-        return "abstain"
     if DESCRIBE.search(text):
         return "describe"
     return None
@@ -239,6 +237,8 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     lang = detect_language(text, mentions)
     products = list(dict.fromkeys(m.entry.product for m in mentions))
     reason = abstain_reason(text)
+    if not reason and not products and HOWTO.search(text) and SOFTWARE_OPERATION.search(text):
+        reason = "howto"  # how to operate the software: the catalog describes services, not usage
     if reason:
         return Understanding(question=text, lang=lang, kind="abstain", products=products, abstain_reason=reason)
     kind = classify(text, mentions)
@@ -277,8 +277,4 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
         kind = "describe" if products else "which"
     if kind is None:
         kind = "describe" if products else "which"
-    if kind == "which" and HOWTO.search(text) and SOFTWARE_OPERATION.search(text):
-        return Understanding(question=text, lang=lang, kind="abstain", abstain_reason="howto")
-    if kind == "abstain":
-        return Understanding(question=text, lang=lang, kind="abstain", abstain_reason="howto")
     return Understanding(question=text, lang=lang, kind=kind, products=products, followup=followup)

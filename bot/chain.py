@@ -19,7 +19,7 @@ from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
 from bot.understand import Understanding, understand
-from bot.verdict import ClauseMatch, ScopeJudge, load_english_terms
+from bot.verdict import ClauseMatch, Concept, ScopeJudge, load_english_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # 0.75-0.9 to "how do I cook rice"), so it cannot tell an off-topic question from a real need.
 # Checked on eval/sets/dev.jsonl and on off-topic questions of our own (README, bot section).
 MIN_LEXICAL_SCORE = 0.3
+MAX_IMPLICIT_CONCEPTS = 3
+MAX_SPECIFIC_SHARE = 0.25
 SEARCH_DEPTH = 5
 
 
@@ -159,10 +161,13 @@ class CatalogBot:
             if not context.hits or context.hits[0].lexical_score < MIN_LEXICAL_SCORE:
                 return self.composer.abstain("unknown", u.lang)
             if u.kind == "scope":
-                # A yes/no question naming no product: confirm from the best entry only when it
-                # clearly covers the need; otherwise recommend rather than judge a product not asked about.
+                # A yes/no question naming no product: confirm from the best entry only when the
+                # question asks about one short thing it clearly covers; a long description of a need
+                # gets a recommendation rather than a yes about a product the customer did not name.
                 verdict, _ = self.judge.judge(u.topic, context.hits[0].entry)
-                if verdict == "included":
+                concepts = self.judge.concepts(u.topic)
+                if (verdict == "included" and len(concepts) <= MAX_IMPLICIT_CONCEPTS
+                        and any(self._specific(concept) for concept in concepts)):
                     return self._scope(u, context.hits[0].entry)
                 recommended = self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
                 return recommended.model_copy(update={"verdict": verdict})
@@ -179,6 +184,12 @@ class CatalogBot:
         # Name the topic by its concepts ("数据迁移"), not the raw remainder of the question ("会 数据迁移").
         shown = u.topic if u.lang == "en" else "、".join(c.label for c in self.judge.concepts(u.topic)) or u.topic
         return self.composer.scope(entry, shown, verdict, match.clause if match else None, pointers, u.lang)
+
+    def _specific(self, concept: Concept) -> bool:
+        """Mentioned by few entries (数据 is in most of them, 数据备份 in two): only such a word can
+        stand for a product the customer did not name."""
+        mentioning = sum(concept.mentioned_in(entry.text) for entry in self.catalog.entries)
+        return mentioning <= len(self.catalog.entries) * MAX_SPECIFIC_SHARE
 
     def _pointer(self, topic: str, asked: Entry) -> list[Quote]:
         """The product that does list what `asked` does not: best clause match; ties go to the asked

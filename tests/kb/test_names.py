@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kb.names import ProductMatcher
 
@@ -50,3 +52,14 @@ def test_unrelated_text_names_nothing(matcher, text):
 
 def test_english_display_names_come_from_the_data_file(matcher):
     assert matcher.english_name("数据库转换服务") == "Database Conversion Service"
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("数据库转换服务性能优化信创现场包括驻场 PaaSlab-on-site升级\n")), max_size=40))
+def test_any_text_yields_valid_non_overlapping_spans(matcher, text):
+    found = matcher.match(text)
+    spans = sorted((m.start, m.end) for m in found)
+    assert all(0 <= start < end <= len(text) for start, end in spans)
+    assert all(first[1] <= second[0] for first, second in zip(spans, spans[1:]))
+    assert all(text[m.start:m.end] == m.text for m in found)
+    assert len({m.entry.id for m in found}) == len(found)

@@ -71,4 +71,7 @@ def serve_command(host: str, port: int) -> None:
     click.echo(f"kbbot serving catalog {bot.kb.catalog.catalog_version} ({len(bot.kb.catalog.entries)} entries)")
     for label, path in PAGES:
         click.echo(f"  {label:<13} {base}{path}")
+    if settings.staff_password is None and host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo("kbbot serve: warning: /staff/ (customer questions, question-set runs) is open to anyone who"
+                   " can reach this address; set KB_STAFF_PASSWORD", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

@@ -25,11 +25,14 @@ class ServeSettings(BaseModel):
     max_question_chars: int = Field(default=MAX_QUESTION_CHARS, ge=1)
     rate_limit_per_minute: int = Field(default=240, ge=1)
     max_in_flight: int = Field(default=32, ge=1)
+    staff_password: str | None = Field(default=None, repr=False, description="user `staff`; None leaves /staff open")
 
     @classmethod
     def from_env(cls) -> ServeSettings:
         """Raises ValueError naming the environment variable at fault."""
-        values = {field: _env_int(variable, cls.model_fields[field].default) for field, variable in ENV_VARIABLES.items()}
+        values: dict[str, object] = {field: _env_int(variable, cls.model_fields[field].default)
+                                     for field, variable in ENV_VARIABLES.items()}
+        values["staff_password"] = os.environ.get("KB_STAFF_PASSWORD") or None
         try:
             return cls(**values)
         except ValidationError as exc:

@@ -74,14 +74,15 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
     def embed_demo() -> str:
         return _embed_demo_page()
 
+    staff_auth = ("staff", settings.staff_password) if settings.staff_password else None
     mounts = [
-        ("/widget", build_chat(bot, settings, logbook, compact=True), WIDGET_CSS),
-        ("/staff", build_staff(bot, kb, settings, logbook, eval_runner), CSS),
-        ("", build_chat(bot, settings, logbook, compact=False), CSS),  # last: "" catches every other path
+        ("/widget", build_chat(bot, settings, logbook, compact=True), WIDGET_CSS, None),
+        ("/staff", build_staff(bot, kb, settings, logbook, eval_runner), CSS, staff_auth),
+        ("", build_chat(bot, settings, logbook, compact=False), CSS, None),  # last: "" catches every other path
     ]
-    for path, blocks, css in mounts:
+    for path, blocks, css, auth in mounts:
         app = gr.mount_gradio_app(app, blocks, path=path, theme=THEME, css=css, footer_links=[], ssr_mode=False,
-                                  max_file_size="5mb")
+                                  max_file_size="5mb", auth=auth, auth_message="客服登录 Staff sign-in (user: staff)")
     app.add_middleware(RequestGuard, max_request_bytes=settings.max_request_bytes,
                        rate_limit_per_minute=settings.rate_limit_per_minute, max_in_flight=settings.max_in_flight)
     app.state.logbook = logbook

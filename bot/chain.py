@@ -70,7 +70,7 @@ class CatalogBot:
         self.composer = Composer(self.catalog.catalog_version, lambda entry_id: (english.get(compact(entry_id)) or [None])[0])
         groups = load_glossary() + load_english_terms()
         user_words = [entry.product for entry in self.catalog.entries] + [term for group in groups for term in group]
-        self.judge = ScopeJudge(groups, user_words)
+        self.judge = ScopeJudge(groups, user_words, corpus="\n".join(e.text for e in self.catalog.entries))
         self.chain = self._build_chain()
         self.phraser = Phraser(llm, self.catalog.entries, lambda text: [m.entry.product for m in self._mentions(text)]) if llm else None
         self.kb.search(self.catalog.entries[0].product, k=1)  # load indexes and embedder now, not on the first question

@@ -25,6 +25,7 @@ INCLUDED_COVERAGE = 0.66
 _CONTENT_TAGS = ("n", "v", "a", "eng", "x", "l", "i", "j", "m")
 _SKIP_TAGS = ("nr", "ad", "an")
 # Verbs and nouns that frame a need rather than name it.
+_MODALS = frozenset("能会可要想给帮来去让")
 _GENERIC = frozenset(
     "服务 内容 提供 客户 金蝶 相关 工作 事情 东西 项目 问题 系统 公司 我们 能 会 要 想 需要 可以 做 帮 给 发 有 是 "
     "出 进 搞 弄 派 安排 管 包 包括 包含 含 涵盖 覆盖 用 来 去 让 进行 负责 支持 帮忙 吗 呢 "
@@ -83,7 +84,8 @@ class ClauseMatch:
 class ScopeJudge:
     """Matches topics to clauses, with glossary synonyms; built once at start-up."""
 
-    def __init__(self, groups: Sequence[Sequence[str]], user_words: Sequence[str]) -> None:
+    def __init__(self, groups: Sequence[Sequence[str]], user_words: Sequence[str], corpus: str = "") -> None:
+        self._corpus = _norm(corpus)
         self._groups = [[term.lower() for term in group] for group in groups]
         # Longest first, so "data backup" is read as one term before "backup".
         self._terms = sorted(((term, index) for index, group in enumerate(self._groups) for term in group),
@@ -99,6 +101,8 @@ class ScopeJudge:
                 continue
             if flag.startswith("m") and not re.search(r"\d", word):
                 continue  # quantities matter ("50 人天"), counting words (一些, 两个) do not
+            if len(word) == 2 and word[0] in _MODALS and word not in self._corpus:
+                continue  # 能出, 会给: a modal glued to a verb by the tokenizer (会计 is in the catalog, kept)
             if _LATIN_TERM.match(word) or len(word) >= 2:
                 words.append(word)
         return list(dict.fromkeys(words))

@@ -194,3 +194,18 @@ def test_comparison_names_the_items_only_one_product_lists(catalog_bot):
     assert cited(answer) == ["环境部署服务", "私有云部署与运维支持服务"]
     contrast = answer.answer.split("只有私有云部署与运维支持服务列出：", 1)[1]
     assert "运维支持：" in contrast and "安装部署：" not in contrast
+
+
+def test_a_need_naming_no_product_gets_a_recommendation_not_a_yes(catalog_bot):
+    answer = catalog_bot.ask("我们准备把用了十年的老系统整个换掉，里面那些数据你们到时候管不管")
+    assert answer.verdict != "included" and answer.citations and not answer.abstained
+
+
+def test_a_short_yes_no_question_naming_no_product_is_judged_on_the_best_entry(catalog_bot):
+    answer = catalog_bot.ask("能定期给我们做系统环境巡检吗")
+    assert cited(answer)[0] == "私有云部署与运维支持服务" and answer.verdict == "included"
+
+
+def test_modal_verbs_are_not_part_of_the_topic(catalog_bot):
+    answer = catalog_bot.ask("数据库转换服务能出方案吗")
+    assert answer.verdict == "included" and "方案" in answer.citations[0].quote

@@ -106,3 +106,13 @@ def test_different_embedders_keep_separate_versions(ingested, catalog, monkeypat
 @pytest.mark.parametrize("query", ["", "   "])
 def test_a_blank_query_finds_nothing(ingested, query):
     assert ingested.search(query) == []
+
+
+def test_concurrent_searches_from_server_threads_agree(ingested):
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = ["系统很卡怎么办", "数据库换成达梦", "年结数据太多", "培训服务包括什么"] * 10
+    expected = {q: ingested.search(q, k=1)[0].entry.id for q in set(queries)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda q: (q, ingested.search(q, k=1)[0].entry.id), queries))
+    assert all(expected[q] == product for q, product in results)

@@ -5,6 +5,7 @@ last byte is sent) and rejects oversize bodies before any of it is parsed or hel
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import threading
@@ -56,8 +57,10 @@ class RequestGuard:
     only: their queue bounds their own work, and file uploads have Gradio's own size limit."""
 
     def __init__(self, app: ASGIApp, *, max_request_bytes: int, rate_limit_per_minute: int, max_in_flight: int,
-                 api_prefixes: tuple[str, ...] = ("/v1/",), upload_marker: str = "/gradio_api/upload") -> None:
+                 api_prefixes: tuple[str, ...] = ("/v1/",), upload_marker: str = "/gradio_api/upload",
+                 body_timeout_s: float = 10.0) -> None:
         self.app = app
+        self.body_timeout_s = body_timeout_s
         self.max_request_bytes = max_request_bytes
         self.buckets = TokenBuckets(rate_limit_per_minute)
         self.max_in_flight = max_in_flight
@@ -91,7 +94,12 @@ class RequestGuard:
             return
         self.in_flight += 1
         try:
-            body = await self._read_body(receive)
+            try:
+                body = await asyncio.wait_for(self._read_body(receive), self.body_timeout_s)
+            except asyncio.TimeoutError:
+                # A client that declares a body and never sends it must not hold a slot for long.
+                await _reject(send, 408, "The request body did not arrive in time.", "request_timeout")
+                return
             if body is None:
                 await _reject(send, 413, self._too_large_message(), "request_too_large")
                 return

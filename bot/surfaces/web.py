@@ -84,6 +84,7 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
         app = gr.mount_gradio_app(app, blocks, path=path, theme=THEME, css=css, footer_links=[], ssr_mode=False,
                                   max_file_size="5mb", auth=auth, auth_message="客服登录 Staff sign-in (user: staff)")
     app.add_middleware(RequestGuard, max_request_bytes=settings.max_request_bytes,
-                       rate_limit_per_minute=settings.rate_limit_per_minute, max_in_flight=settings.max_in_flight)
+                       rate_limit_per_minute=settings.rate_limit_per_minute, max_in_flight=settings.max_in_flight,
+                       body_timeout_s=settings.body_timeout_seconds)
     app.state.logbook = logbook
     return app

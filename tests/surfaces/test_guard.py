@@ -86,6 +86,20 @@ def test_overload_sheds_with_503_instead_of_queueing(tmp_path: Path) -> None:
         assert post(url, json=QUESTION).status_code == 200  # recovers once the burst is over
 
 
+def test_a_body_that_never_arrives_times_out_and_frees_its_slot(tmp_path: Path) -> None:
+    app = make_app(FakeBot(), tmp_path, max_in_flight=1, body_timeout_seconds=1)
+    with serve_in_thread(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as stalled:
+            stalled.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: 100\r\n\r\n{")
+            time.sleep(0.2)
+            assert post(url, json=QUESTION).status_code == 503  # the stalled client holds the only slot
+            stalled.settimeout(5)
+            assert stalled.recv(200).startswith(b"HTTP/1.1 408")
+        assert post(url, json=QUESTION).status_code == 200
+
+
 # -- the same protections on the live `kbbot serve` (real bot) ------------------------------------------
 
 def test_live_server_rejects_an_oversize_body(live_server: str) -> None:

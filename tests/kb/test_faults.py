@@ -39,7 +39,7 @@ def start_ingest(path: Path, log: Path) -> subprocess.Popen[bytes]:
 @pytest.mark.slow
 def test_a_killed_ingest_leaves_the_previous_version_serving_and_the_rerun_completes(ingested, tmp_path):
     big = tmp_path / "big.json"
-    big.write_text(make_catalog(1500, "2026-01-01").model_dump_json())
+    big.write_text(make_catalog(800, "2026-01-01").model_dump_json())
     log = tmp_path / "ingest.log"
     process = start_ingest(big, log)
     deadline = time.monotonic() + 120

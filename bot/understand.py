@@ -90,7 +90,7 @@ ENTITLEMENT = _any(
 )
 DESCRIBE = _any(
     r"是什么|是啥|干什么|干啥|做什么|什么意思|介绍|包括哪些|包含哪些|有哪些|哪些内容|什么内容|服务内容|具体内容|"
-    r"内容是|讲讲|说说|是做|\bwhat (is|'s|are)\b|\bwhat does .{0,60}\b(include|cover|do|offer|involve|contain)\b|"
+    r"内容是|讲讲|说说|是做|(包括|包含|含|有|管|做)(什么|啥|哪些)|\bwhat (is|'s|are)\b|\bwhat does .{0,60}\b(include|cover|do|offer|involve|contain)\b|"
     r"tell me (about|more)|describe|explain|overview|details|what do (i|we|you) get"
 )
 SCOPE = _any(
@@ -121,7 +121,8 @@ _EN_SCAFFOLD = _any(
     r"\b(does|do|is|are|will|would|can|could|did|the|this|that|it|service|services|product|also|"
     r"include[sd]?|including|cover(s|ed)?|contains?|part|of|comes?|with|provides?|offers?|handles?|supports?|"
     r"deal|take|care|in|under|by|any|a|an|you|your|please|and|what|about|how|as|there|for|whether|"
-    r"i|we|us|our|my|me|one|other)\b"
+    r"i|we|us|our|my|me|one|other|would|like|know|if|wonder|wondering|want|tell|let|check|ask|asking|just|to|be|"
+    r"has|have|get|gets|need|needs|d|ll|m)\b"
 )
 _PUNCT = re.compile(r"[\s?？!！。,，、:：;；\"'“”‘’()（）\[\]【】<>《》.]+")
 
@@ -168,9 +169,18 @@ def classify(text: str, mentions: list[ProductMatch]) -> Kind | None:
     return None
 
 
+_WH_ZH = re.compile(r"什么|啥|哪|多少|几|怎么|如何|为何|为什么")
+_WH_EN = re.compile(r"\s*(what|which|how|who|where|when|why)\b", re.IGNORECASE)
+
+
 def _is_yes_no(text: str) -> bool:
-    """A yes/no question: 吗/么/嘛, an A-not-A verb, or an English question opening with an auxiliary."""
+    """A yes/no question: 吗/么/嘛, an A-not-A verb, or an English question opening with an auxiliary
+    (or asking "if/whether" it includes); a question word (什么, what…) makes it an open question."""
+    if _WH_EN.match(text) or (_WH_ZH.search(text) and not re.search(r"吗\s*[?？]?\s*$", text)):
+        return False
     return bool(
+        re.search(r"\b(if|whether)\b.{0,80}\b(include|cover|contain|provide|offer|handle|support)", text, re.IGNORECASE)
+        or
         re.search(r"(吗|(?<![什怎这那多])么|嘛|不|没)\s*[?？]?\s*$|([\u4e00-\u9fff])不\2|有没有|会不会|管不管|能不能|可不可以|做不做|算不算|是不是|是否|能否|包不包括|含不含|包括.{0,30}[?？]$", text)
         or re.match(r"\s*(does|do|is|are|will|would|can|could|did|has|have)\b", text, re.IGNORECASE)
         or re.search(r"\b(included|covered|part of)\b.{0,40}\?\s*$", text, re.IGNORECASE)

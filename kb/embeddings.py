@@ -66,6 +66,8 @@ class HashedNgramEmbeddings(Embeddings):
 
 
 def _sentence_transformers(model: str) -> Embeddings:
+    # No model is downloaded at run time: a name must already be in the local Hugging Face cache.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     # Importing sentence_transformers costs seconds: only this path pays it.
     from langchain_huggingface import HuggingFaceEmbeddings
 

@@ -71,7 +71,12 @@ def _sentence_transformers(model: str) -> Embeddings:
     # Importing sentence_transformers costs seconds: only this path pays it.
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    return HuggingFaceEmbeddings(model_name=model, encode_kwargs={"normalize_embeddings": True})
+    try:
+        return HuggingFaceEmbeddings(model_name=model, encode_kwargs={"normalize_embeddings": True})
+    except Exception as error:  # a missing path or an uncached name: say which, not a stack trace
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise KBError(f"cannot load the sentence-transformers model {model!r}: {first_line}",
+                      hint="point KB_EMBEDDINGS at a local model directory; nothing is downloaded") from error
 
 
 def make_embeddings(spec: str) -> Embeddings:

@@ -45,3 +45,9 @@ def test_sentence_transformers_runs_the_bundled_minilm_offline(monkeypatch):
     documents = np.array(embeddings.embed_documents(["moving a database to a new server", "staff training"]))
     assert query.shape == (384,)
     assert documents[0] @ query > documents[1] @ query
+
+
+@pytest.mark.slow
+def test_a_missing_sentence_transformers_model_is_a_clear_error(tmp_path):
+    with pytest.raises(KBError, match="cannot load the sentence-transformers model"):
+        make_embeddings(f"sentence-transformers:{tmp_path / 'no-such-model'}")

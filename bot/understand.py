@@ -82,7 +82,7 @@ COMPARE = _any(
 ENTITLEMENT = _any(
     r"都能用|都可以用|都能享受|都可以享受|都能获得|都有吗|都包含在|都包括在|能享受哪些|我(们)?的(合同|权益)|"
     r"(签|买|购买)(的|了)?(合同|服务)|合同里|合同中|合同约定|权益|有权|"
-    r"我(们)?(买|购买|签)的|(清单|目录|文档|写的|列的).{0,12}(保证|承诺|担保)|(保证|承诺|担保).{0,8}(清单|目录|文档)|"
+    r"我(们)?(买|购买|签)的|签了.{0,12}合同|合同.{0,12}(能用|享受|都有)|(清单|目录|文档|写的|列的).{0,12}(保证|承诺|担保)|(保证|承诺|担保).{0,8}(清单|目录|文档)|"
     r"(catalog|document|listed|written).{0,40}(guarantee|warrant|promise)|(guarantee|warrant|promise).{0,40}(catalog|document|listed)|"
     r"entitled|entitlement|(my|our) contract|(what|everything) (we|i) (bought|purchased|paid for|signed)|"
     r"our (purchase|order|subscription)|in (my|our) (plan|subscription|licen[cs]e|package)|"
@@ -105,6 +105,7 @@ FOLLOWUP_CUE = _any(
     r"^(那|那么|还有|另外|and|what about|how about|also)|它|这个|这项|该服务|此服务|那个|那项|上面|刚才|前面|"
     r"呢[?？]?$|\bit\b|\bthis\b|\bthat\b|\bthe other\b|\bthe same\b|\bthey\b|\bthem\b|\bthose\b|\bthese\b"
 )
+SERVICE_PRONOUN = _any(r"这个服务|这项服务|该服务|此服务|这个产品|它|\bthis (service|one|product)\b|\bit\b")
 OTHER_ONE = _any(r"另一个|另外一个|另外那个|the other( one)?|other service")
 ELLIPSIS = _any(r"^(那|那么|还有|and|what about|how about)?\s*(.+?)\s*(呢)?\s*[?？]?$")
 
@@ -255,6 +256,10 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     last = state.last if state.last and state.last.kind != "abstain" else None
     followup = False
 
+    if last and last.products and kind == "scope" and products and SERVICE_PRONOUN.search(text):
+        # "这个服务包括现场安装吗": the service is the one under discussion; 现场 is what is asked about.
+        return Understanding(question=text, lang=lang, kind="scope", products=list(last.products),
+                             topic=_strip_scaffold(text, lang), followup=True)
     if last and not products and kind != "which" and (FOLLOWUP_CUE.search(text) or kind is None or kind == "scope"):
         followup = True
         focus = list(last.products) or list(state.mentioned[:1])

@@ -88,8 +88,13 @@ class ScopeJudge:
         self._corpus = _norm(corpus)
         self._groups = [[term.lower() for term in group] for group in groups]
         # Longest first, so "data backup" is read as one term before "backup".
-        self._terms = sorted(((term, index) for index, group in enumerate(self._groups) for term in group),
-                             key=lambda pair: len(pair[0]), reverse=True)
+        # Every term with the words of all the groups it belongs to ("guarantee" is a contract word in the
+        # glossary and 确保/保障 in the English terms), longest first so "data backup" beats "backup".
+        synonyms: dict[str, list[str]] = {}
+        for group in self._groups:
+            for term in group:
+                synonyms.setdefault(term, []).extend(group)
+        self._terms = sorted(synonyms.items(), key=lambda pair: len(pair[0]), reverse=True)
         self._pos = _pos_tokenizer(frozenset(_norm(w) for w in user_words if not _LATIN_TERM.match(w.lower())))
 
     def content_words(self, text: str) -> list[str]:
@@ -111,9 +116,9 @@ class ScopeJudge:
         """Glossary groups the topic mentions, then its remaining content words, each as a concept."""
         rest = topic.lower()
         found: list[Concept] = []
-        for term, index in self._terms:
+        for term, group in self._terms:
             if _mentions(rest, term):
-                found.append(Concept(term, frozenset(_variants(term, self._groups[index]))))
+                found.append(Concept(term, frozenset(_variants(term, group))))
                 rest = _remove(rest, term)
         merged: dict[frozenset[str], Concept] = {}
         for concept in found:

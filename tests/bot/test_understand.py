@@ -113,3 +113,9 @@ def test_compare_with_a_pronoun_uses_the_product_under_discussion(find_mentions)
 def test_follow_up_without_history_is_a_new_question(find_mentions):
     u = ask("它包括巡检吗", find_mentions)
     assert u.products == [] and not u.followup
+
+
+def test_this_service_stays_the_one_under_discussion_even_if_a_word_looks_like_a_product(find_mentions):
+    history = [("user", "业务应用诊断服务是什么"), ("assistant", "按次对应用系统进行诊断并提出改进建议的服务。")]
+    u = ask("这个服务包括现场安装吗", find_mentions, history)  # 现场 is also 现场服务's short name
+    assert (u.kind, u.products) == ("scope", ["业务应用诊断服务"]) and "现场安装" in u.topic

@@ -44,7 +44,8 @@ class Context:
     history: list[Turn] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     hits: list[EntryHit] = field(default_factory=list)
-    draft: Answer | None = None
+    draft: Answer | None = None  # the extractive answer, validated
+    answer: Answer | None = None  # what the customer gets: the draft, or its validated rewording
 
 
 def _turns(history: Sequence[Turn | dict[str, Any]]) -> list[Turn]:
@@ -77,23 +78,21 @@ class CatalogBot:
 
     # -- the chain ---------------------------------------------------------------------------------
     def _build_chain(self) -> Runnable:
-        """understand -> retrieve -> compose -> validate; the state travels as one Context (plain
-        sequential runnables: RunnablePassthrough.assign would start a thread pool per step)."""
-        return (RunnableLambda(self._understand) | RunnableLambda(self._retrieve)
-                | RunnableLambda(self._compose) | RunnableLambda(self._validate))
+        """understand -> retrieve -> compose -> validate, then the optional phrasing (validated again
+        inside, falling back to the draft); the state travels as one Context. Plain sequential
+        runnables: RunnablePassthrough.assign would start a thread pool per step."""
+        self.draft_chain = (RunnableLambda(self._understand) | RunnableLambda(self._retrieve)
+                            | RunnableLambda(self._compose) | RunnableLambda(self._validate))
+        return self.draft_chain | RunnableLambda(self._phrase)
 
     def ask(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Answer:
         """Answer one question; `history` is the conversation so far, oldest first."""
-        context: Context = self.chain.invoke({"question": question, "history": _turns(history)})
-        if self.phraser is None:
-            return context.draft
-        u = context.understanding
-        return self.phraser.phrase(u.question, context.history, context.draft, u.lang)
+        return self.chain.invoke({"question": question, "history": _turns(history)}).answer
 
     def stream(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Iterator[StreamEvent]:
         """Text deltas, then one event carrying the validated Answer (which may differ from the deltas
         when a generated answer failed validation: the final Answer is the one to keep)."""
-        context: Context = self.chain.invoke({"question": question, "history": _turns(history)})
+        context: Context = self.draft_chain.invoke({"question": question, "history": _turns(history)})
         draft = context.draft
         if self.phraser is None:
             for line in draft.answer.splitlines(keepends=True):
@@ -214,6 +213,12 @@ class CatalogBot:
             clauses = [e.text for e in hit.evidence if e.kind in {"description", "item", "exclusion"} and e.text in hit.entry.text]
             quotes.append(Quote(hit.entry, clauses[0] if clauses else Composer.overview(hit.entry)[0]))
         return quotes
+
+    def _phrase(self, context: Context) -> Context:
+        u = context.understanding
+        context.answer = (self.phraser.phrase(u.question, context.history, context.draft, u.lang)
+                          if self.phraser else context.draft)
+        return context
 
     def _validate(self, context: Context) -> Context:
         """Every citation must name a catalog entry and quote it verbatim; anything else is dropped."""

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 MIN_LEXICAL_SCORE = 0.3
 MAX_IMPLICIT_CONCEPTS = 3
 MAX_SPECIFIC_SHARE = 0.25
+SUGGEST_ON = {"price"}  # override attempts and other vendors get no product suggestions
 SEARCH_DEPTH = 5
 
 
@@ -152,7 +153,10 @@ class CatalogBot:
     def _draft(self, context: Context) -> Answer:
         u = context.understanding
         if u.kind == "abstain":
-            return self.composer.abstain(u.abstain_reason or "unknown", u.lang)
+            # Price questions about a named product may point to its entry (in the text, never cited).
+            named = [self._entries[p] for p in u.products if p in self._entries and p != NOTES_ENTRY]
+            suggestions = named if u.abstain_reason in SUGGEST_ON else []
+            return self.composer.abstain(u.abstain_reason or "unknown", u.lang, suggestions)
         if u.kind == "entitlement":
             return self.composer.entitlement(self._entries[NOTES_ENTRY], [e for e in context.entries if e.id != NOTES_ENTRY], u.lang)
         entries = context.entries

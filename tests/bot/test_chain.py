@@ -209,3 +209,8 @@ def test_a_short_yes_no_question_naming_no_product_is_judged_on_the_best_entry(c
 def test_modal_verbs_are_not_part_of_the_topic(catalog_bot):
     answer = catalog_bot.ask("数据库转换服务能出方案吗")
     assert answer.verdict == "included" and "方案" in answer.citations[0].quote
+
+
+def test_price_question_suggests_the_named_product_without_citing_it(catalog_bot):
+    answer = catalog_bot.ask("数据结转服务怎么收费")
+    assert answer.abstained and answer.citations == [] and "数据结转服务" in answer.answer

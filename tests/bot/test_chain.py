@@ -214,3 +214,14 @@ def test_modal_verbs_are_not_part_of_the_topic(catalog_bot):
 def test_price_question_suggests_the_named_product_without_citing_it(catalog_bot):
     answer = catalog_bot.ask("数据结转服务怎么收费")
     assert answer.abstained and answer.citations == [] and "数据结转服务" in answer.answer
+
+
+def test_catalog_bot_is_exported_lazily():
+    import subprocess
+    import sys
+
+    import bot
+
+    assert bot.CatalogBot is CatalogBot
+    probe = "import sys, bot.models; print('langchain_core' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"

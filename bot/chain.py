@@ -111,7 +111,11 @@ class CatalogBot:
             question = clean_question(inputs["question"])
         except QuestionTooLong:
             return Context(Understanding(question="", lang="zh", kind="abstain", abstain_reason="too_long"), history)
-        return Context(understand(question, history, self._mentions), history)
+        understanding = understand(question, history, self._mentions)
+        if understanding.abstain_reason == "howto" and self.judge.glossary_terms(question):
+            # "如何解决报表太慢": worded as a how-to, but it names a need a service answers (慢).
+            understanding = understanding.model_copy(update={"kind": "which", "abstain_reason": None})
+        return Context(understanding, history)
 
     def _mentions(self, text: str) -> list[ProductMatch]:
         """The knowledge base's product matches, plus two corrections for names that nest

@@ -46,7 +46,7 @@ INJECTION = _any(
     r"ignore\b.{0,30}\b(rules?|instructions?|prompts?|guidelines|above|previous)|system\s*prompt|"
     r"(reveal|print|show|repeat|output|display|leak)\b.{0,30}\b(instructions?|prompt|rules|configuration)|"
     r"developer mode|jailbreak|pretend (to be|you are)|you are now|from now on you|disregard|override|"
-    r"忽略|无视|不要(理会|遵守|管)|(系统|初始|隐藏)?提示词|系统提示|你的(指令|规则|设定|提示)|"
+    r"(忽略|无视|忘掉|忘记).{0,12}(规则|指令|设定|提示|要求|限制|说明|以上|之前|前面|上面)|不要(理会|遵守)|(系统|初始|隐藏)?提示词|系统提示|你的(指令|规则|设定|提示)|"
     r"(输出|打印|显示|告诉我|泄露|重复).{0,12}(指令|规则|设定|prompt)|越狱|扮演|你现在是|从现在开始你"
 )
 PRICE = _any(
@@ -55,7 +55,7 @@ PRICE = _any(
     r"[$¥￥]\s*\d"
 )
 OTHER_VENDOR = _any(
-    r"\bSAP\b|oracle|甲骨文|用友|yonyou|\bU8\b|\bNC\b|浪潮|inspur|微软|microsoft|dynamics|salesforce|"
+    r"\bSAP\b|oracle(?!\s*(数据库|database|db\b))|甲骨文|用友|yonyou|\bU8\b|\bNC\b|浪潮|inspur|微软|microsoft|dynamics|salesforce|"
     r"workday|netsuite|\bsage\b|odoo|鼎捷|digiwin|速达|管家婆|\binfor\b|畅捷通"
 )
 MIGRATION = _any(r"迁移|迁到|迁至|切换|转到|换成|替换|导入|转换|migrat|move|switch|replac|import|transfer|convert")
@@ -68,9 +68,9 @@ CHITCHAT = _any(
 HOWTO = _any(r"怎么(?!办)|如何|怎样|咋(?!办)|教我|步骤|\bhow (do|can|should|to)\b|\bhow i\b|\bsteps? to\b|\bwhere (do|can) i\b")
 SOFTWARE_OPERATION = _any(
     r"凭证|过账|记账|报表|登录|登陆|密码|打印|录入|审核|结账|月结|单据|发票|菜单|按钮|快捷键|导出|excel|"
-    r"新增|添加|删除|修改|编辑|用户|账号|权限|角色|字段|审批|公式|核销|"
+    r"新增|添加|删除|修改|编辑|账号|权限|角色|字段|审批|公式|核销|"
     r"voucher|\bpost\b|invoice|report|log ?in|password|print|menu|button|shortcut|export|spreadsheet|"
-    r"\buser\b|permission|\brole\b|\bfield\b|approv"
+    r"permission|\brole\b|\bfield\b|approv"
 )
 WHICH = _any(
     r"(哪个|哪项|哪种|哪一个|什么|啥)服务|找谁|找哪个|买哪个|该买|选哪个|which service|what service|who (do|should) (i|we)"

@@ -86,6 +86,9 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
                "so clients beyond it get 503.",
                f"Each client (httpx, asyncio, one process) sends single-turn questions of the set back to back for "
                f"{load_seconds:g} s or 1,000 requests, whichever comes first; latencies are over 200 answers only.",
+               f"The set has {len(questions)} single-turn questions, so under load each is asked many times and "
+               "repeats reuse the server's in-process caches (e.g. query embeddings), as popular questions do in "
+               "production; the warm answer benchmark times each question about once.",
                "The load generator runs on the same cores as the server: the throughput is a lower bound and "
                "the latencies an upper bound of what the server alone would do."],
     )

@@ -98,8 +98,8 @@ class ScopeJudge:
         self._pos = _pos_tokenizer(frozenset(_norm(w) for w in user_words if not _LATIN_TERM.match(w.lower())))
 
     def glossary_terms(self, text: str) -> list[str]:
-        """The glossary and English-term words the text uses (of two or more characters)."""
-        return [term for term, _ in self._terms if _mentions(text, term)]
+        """The glossary and English-term words the text uses (single characters too: 慢, 卡)."""
+        return [term for term, _ in self._terms if _mentions(text, term) or (len(term) == 1 and term in text)]
 
     def content_words(self, text: str) -> list[str]:
         """Words that can name a thing asked about: content parts of speech, no single Chinese characters."""

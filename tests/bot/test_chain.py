@@ -225,3 +225,8 @@ def test_catalog_bot_is_exported_lazily():
     assert bot.CatalogBot is CatalogBot
     probe = "import sys, bot.models; print('langchain_core' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_how_to_that_names_a_service_need_is_answered(catalog_bot):
+    answer = catalog_bot.ask("如何解决打开报表太慢的问题")
+    assert not answer.abstained and answer.citations  # which entry is the KB's ranking (fake embedder here)

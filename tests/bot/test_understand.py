@@ -119,3 +119,12 @@ def test_this_service_stays_the_one_under_discussion_even_if_a_word_looks_like_a
     history = [("user", "业务应用诊断服务是什么"), ("assistant", "按次对应用系统进行诊断并提出改进建议的服务。")]
     u = ask("这个服务包括现场安装吗", find_mentions, history)  # 现场 is also 现场服务's short name
     assert (u.kind, u.products) == ("scope", ["业务应用诊断服务"]) and "现场安装" in u.topic
+
+
+@pytest.mark.parametrize("question", [
+    "我们之前忽略了数据备份，私有云部署与运维支持服务包括吗",
+    "我们的Oracle数据库很慢，性能优化服务能处理吗",
+    "Can you convert our Oracle database to 达梦?",
+])
+def test_words_that_only_look_like_refusal_reasons(question):
+    assert abstain_reason(question) is None

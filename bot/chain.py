@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 MIN_LEXICAL_SCORE = 0.3
 MAX_IMPLICIT_CONCEPTS = 3
 MAX_SPECIFIC_SHARE = 0.25
+NEGATED = re.compile(r"(不|没|别|无需|不用)(打算|想|准备|需要|要|用)?$")
 SUGGEST_ON = {"price"}  # override attempts and other vendors get no product suggestions
 SEARCH_DEPTH = 5
 
@@ -122,6 +123,8 @@ class CatalogBot:
         (现场服务 inside 现场服务包): "现场服务包括" names 现场服务, and every occurrence of a name counts."""
         matches = []
         for match in self.kb.match_products(text):
+            if NEGATED.search(text[max(0, match.start - 4) : match.start]):
+                continue  # "不打算升级": the customer is saying what they do not want
             shorter = self._entries.get(match.entry.product[:-1])
             if shorter and text[match.end - 1 : match.end + 1] in {"包括", "包含"}:
                 match = match.model_copy(update={"entry": shorter, "end": match.end - 1, "text": match.text[:-1]})
@@ -138,6 +141,14 @@ class CatalogBot:
                     break
         return matches
 
+    def _without_negated(self, text: str) -> str:
+        """The query without products the customer says they do not want ("不打算升级")."""
+        for match in sorted(self.kb.match_products(text), key=lambda m: m.start, reverse=True):
+            negation = NEGATED.search(text[max(0, match.start - 4) : match.start])
+            if negation:
+                text = text[: match.start - len(negation.group())] + text[match.end :]
+        return text
+
     def _retrieve(self, context: Context) -> Context:
         understanding = context.understanding
         if understanding.kind == "abstain":
@@ -146,7 +157,8 @@ class CatalogBot:
         if understanding.kind == "entitlement":
             return context
         if not context.entries or understanding.kind == "which":
-            context.hits = [hit for hit in self.kb.search(understanding.search_query, k=SEARCH_DEPTH)
+            query = self._without_negated(understanding.search_query)
+            context.hits = [hit for hit in self.kb.search(query, k=SEARCH_DEPTH)
                             if hit.entry.id != NOTES_ENTRY]
         return context
 

@@ -230,3 +230,8 @@ def test_catalog_bot_is_exported_lazily():
 def test_how_to_that_names_a_service_need_is_answered(catalog_bot):
     answer = catalog_bot.ask("如何解决打开报表太慢的问题")
     assert not answer.abstained and answer.citations  # which entry is the KB's ranking (fake embedder here)
+
+
+def test_a_product_the_customer_does_not_want_is_not_the_subject(catalog_bot):
+    answer = catalog_bot.ask("我们不打算升级，老版本平时用着有问题找谁")
+    assert "升级服务" not in cited(answer)[:1]

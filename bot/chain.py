@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from ingest.models import Entry
+from ingest.models import Catalog, Entry
 from kb.chunks import NOTES_ENTRY
 from kb.lexical import load_glossary
 from kb.models import EntryHit, ProductMatch
@@ -67,16 +67,22 @@ class CatalogBot:
             llm = chat_model_from_env()
         self.kb = kb
         self.llm = llm
-        self.catalog = kb.catalog
-        self._entries = {entry.product: entry for entry in self.catalog.entries}
-        english = load_english_names()
-        self.composer = Composer(self.catalog.catalog_version, lambda entry_id: (english.get(compact(entry_id)) or [None])[0])
-        groups = load_glossary() + load_english_terms()
-        user_words = [entry.product for entry in self.catalog.entries] + [term for group in groups for term in group]
-        self.judge = ScopeJudge(groups, user_words, corpus="\n".join(e.text for e in self.catalog.entries))
+        self._english = load_english_names()
+        self._groups = load_glossary() + load_english_terms()
+        self._use_catalog(kb.catalog)
         self.chain = self._build_chain()
-        self.phraser = Phraser(llm, self.catalog.entries, lambda text: [m.entry.product for m in self._mentions(text)]) if llm else None
         self.kb.search(self.catalog.entries[0].product, k=1)  # load indexes and embedder now, not on the first question
+
+    def _use_catalog(self, catalog: Catalog) -> None:
+        """Per-catalog state, rebuilt when the knowledge base switches to another edition."""
+        self.catalog = catalog
+        self._entries = {entry.product: entry for entry in catalog.entries}
+        english = self._english
+        self.composer = Composer(catalog.catalog_version, lambda entry_id: (english.get(compact(entry_id)) or [None])[0])
+        user_words = [entry.product for entry in catalog.entries] + [term for group in self._groups for term in group]
+        self.judge = ScopeJudge(self._groups, user_words, corpus="\n".join(e.text for e in catalog.entries))
+        self.phraser = (Phraser(self.llm, catalog.entries, lambda text: [m.entry.product for m in self._mentions(text)])
+                        if self.llm else None)
 
     # -- the chain ---------------------------------------------------------------------------------
     def _build_chain(self) -> Runnable:
@@ -107,6 +113,8 @@ class CatalogBot:
 
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Context:
+        if self.kb.catalog is not self.catalog:  # a new edition was ingested and activated
+            self._use_catalog(self.kb.catalog)
         history = [Turn(role=t.role, content=clean_question(t.content, max_chars=10**6)) for t in inputs["history"]]
         try:
             question = clean_question(inputs["question"])

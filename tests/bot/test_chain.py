@@ -235,3 +235,19 @@ def test_how_to_that_names_a_service_need_is_answered(catalog_bot):
 def test_a_product_the_customer_does_not_want_is_not_the_subject(catalog_bot):
     answer = catalog_bot.ask("我们不打算升级，老版本平时用着有问题找谁")
     assert "升级服务" not in cited(answer)[:1]
+
+
+def test_a_newly_activated_catalog_edition_is_used(tmp_path):
+    from ingest import load_catalog
+    from kb import KnowledgeBase
+    from kb.settings import Settings
+
+    kb = KnowledgeBase.open(Settings(home=tmp_path / "kb", embeddings="fake"))
+    kb.ensure_ready()
+    bot = CatalogBot(kb=kb, llm=None)
+    catalog = load_catalog()
+    kb.ingest(catalog.model_copy(update={"catalog_version": "2026-01-01",
+                                         "entries": [e for e in catalog.entries if e.product != "培训服务"]}))
+    answer = bot.ask("数据迁移服务是什么")
+    assert answer.catalog_version == "2026-01-01" and cited(answer)[0] == "数据迁移服务"
+    assert "培训服务" not in cited(bot.ask("培训服务是什么"))

@@ -19,7 +19,7 @@ from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
 from bot.understand import Understanding, understand
-from bot.verdict import ClauseMatch, Concept, ScopeJudge, load_english_terms
+from bot.verdict import ClauseMatch, Concept, ScopeJudge, load_catalog_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -68,7 +68,8 @@ class CatalogBot:
         self.kb = kb
         self.llm = llm
         self._english = load_english_names()
-        self._groups = load_glossary() + load_english_terms()
+        self._glossary = load_glossary()
+        self._terms = load_catalog_terms()
         self._use_catalog(kb.catalog)
         self.chain = self._build_chain()
         self.kb.search(self.catalog.entries[0].product, k=1)  # load indexes and embedder now, not on the first question
@@ -79,8 +80,10 @@ class CatalogBot:
         self._entries = {entry.product: entry for entry in catalog.entries}
         english = self._english
         self.composer = Composer(catalog.catalog_version, lambda entry_id: (english.get(compact(entry_id)) or [None])[0])
-        user_words = [entry.product for entry in catalog.entries] + [term for group in self._groups for term in group]
-        self.judge = ScopeJudge(self._groups, user_words, corpus="\n".join(e.text for e in catalog.entries))
+        groups = self._glossary + self._terms
+        user_words = [entry.product for entry in catalog.entries] + [term for group in groups for term in group]
+        self.judge = ScopeJudge(self._glossary, user_words, corpus="\n".join(e.text for e in catalog.entries),
+                                exact_groups=self._terms)
         self.phraser = (Phraser(self.llm, catalog.entries, lambda text: [m.entry.product for m in self._mentions(text)])
                         if self.llm else None)
 

@@ -34,12 +34,12 @@ _GENERIC = frozenset(
     "issues cause caused causes handle handles kingdee new ongoing afterwards also really actually whole entire "
     "someone guys able part".split()
 )
-ENGLISH_TERMS_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_terms_en.yaml"
+CATALOG_TERMS_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_terms.yaml"
 _LATIN_TERM = re.compile(r"^[a-z0-9&+\-. ]+$")
 
 
-def load_english_terms(path: Path = ENGLISH_TERMS_PATH) -> list[list[str]]:
-    """English words for catalog terms, as concept groups like the kb's glossary."""
+def load_catalog_terms(path: Path = CATALOG_TERMS_PATH) -> list[list[str]]:
+    """English words and close Chinese equivalents of catalog terms, as groups like the kb's glossary."""
     groups = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
     return [[str(term) for term in group] for group in groups]
 
@@ -84,17 +84,24 @@ class ClauseMatch:
 class ScopeJudge:
     """Matches topics to clauses, with glossary synonyms; built once at start-up."""
 
-    def __init__(self, groups: Sequence[Sequence[str]], user_words: Sequence[str], corpus: str = "") -> None:
+    def __init__(self, groups: Sequence[Sequence[str]], user_words: Sequence[str], corpus: str = "",
+                 exact_groups: Sequence[Sequence[str]] = ()) -> None:
+        """`groups` are retrieval synonyms (loose: filtered per term by `_variants`); `exact_groups` are
+        curated equivalents (data/catalog_terms.yaml) whose words all count."""
         self._corpus = _norm(corpus)
-        self._groups = [[term.lower() for term in group] for group in groups]
-        # Longest first, so "data backup" is read as one term before "backup".
         # Every term with the words of all the groups it belongs to ("guarantee" is a contract word in the
-        # glossary and 确保/保障 in the English terms), longest first so "data backup" beats "backup".
-        synonyms: dict[str, list[str]] = {}
-        for group in self._groups:
-            for term in group:
-                synonyms.setdefault(term, []).extend(group)
-        self._terms = sorted(synonyms.items(), key=lambda pair: len(pair[0]), reverse=True)
+        # glossary and 确保/保障 in the catalog terms), longest first so "data backup" beats "backup".
+        variants: dict[str, set[str]] = {}
+        for group in groups:
+            lowered = [term.lower() for term in group]
+            for term in lowered:
+                variants.setdefault(term, set()).update(_variants(term, lowered))
+        for group in exact_groups:
+            lowered = [term.lower() for term in group]
+            for term in lowered:
+                variants.setdefault(term, set()).update(t if _LATIN_TERM.match(t) else _norm(t) for t in lowered)
+        self._terms = sorted(((term, frozenset(forms)) for term, forms in variants.items()),
+                             key=lambda pair: len(pair[0]), reverse=True)
         self._pos = _pos_tokenizer(frozenset(_norm(w) for w in user_words if not _LATIN_TERM.match(w.lower())))
 
     def glossary_terms(self, text: str) -> list[str]:
@@ -120,9 +127,9 @@ class ScopeJudge:
         """Glossary groups the topic mentions, then its remaining content words, each as a concept."""
         rest = topic.lower()
         found: list[Concept] = []
-        for term, group in self._terms:
+        for term, forms in self._terms:
             if _mentions(rest, term):
-                found.append(Concept(term, frozenset(_variants(term, group))))
+                found.append(Concept(term, forms))
                 rest = _remove(rest, term)
         merged: dict[frozenset[str], Concept] = {}
         for concept in found:
@@ -134,7 +141,9 @@ class ScopeJudge:
     def best_clause(self, concepts: list[Concept], entry: Entry, kinds: set[str]) -> ClauseMatch | None:
         """The clause covering most concepts; a concept in the product's own name is covered everywhere."""
         best: ClauseMatch | None = None
-        named = [c for c in concepts if _mentions(entry.product, c.label) or fuzz.ratio(c.label, entry.product) >= 75]
+        name = _norm(entry.product)
+        named = [c for c in concepts if fuzz.ratio(c.label, entry.product) >= 75
+                 or any(len(v) >= 2 and not _LATIN_TERM.match(v) and v in name for v in c.variants)]
         for kind, clause in entry_clauses(entry):
             if kind not in kinds:
                 continue

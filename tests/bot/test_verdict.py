@@ -58,6 +58,6 @@ def test_covering_entries_points_to_the_product_that_lists_it(judge, catalog_bot
 
 
 def test_an_english_term_reaches_the_words_of_every_group_it_is_in(judge, entry):
-    # "guarantee" is a contract word in the kb glossary and 确保/保障 in data/catalog_terms_en.yaml.
+    # "guarantee" is a contract word in the kb glossary and 确保/保障 in data/catalog_terms.yaml.
     found, match = judge.judge("follow-up guarantee", entry("性能优化服务"))
     assert found == "included" and "持续跟进" in match.clause

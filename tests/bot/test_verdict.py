@@ -61,3 +61,14 @@ def test_an_english_term_reaches_the_words_of_every_group_it_is_in(judge, entry)
     # "guarantee" is a contract word in the kb glossary and 确保/保障 in data/catalog_terms.yaml.
     found, match = judge.judge("follow-up guarantee", entry("性能优化服务"))
     assert found == "included" and "持续跟进" in match.clause
+
+
+def test_curated_chinese_synonyms_count(judge, entry):
+    # 工程师 ~ 专家顾问 (data/catalog_terms.yaml); the kb glossary alone would not say so.
+    found, match = judge.judge("固定的工程师", entry("驻场服务"))
+    assert found == "included" and "固定专家顾问" in match.clause
+
+
+def test_loose_glossary_neighbours_do_not_make_a_yes(judge, entry):
+    # The glossary groups 运维 with 维护 for retrieval; 维护性开发服务 says 维护期, not 运维.
+    assert judge.judge("日常运维", entry("维护性开发服务"))[0] == "not_listed"

@@ -6,6 +6,7 @@ afterwards (cited numbers must exist, quoted 「…」 text must be catalog text
 must be among the retrieved entries). Any failure returns the extractive answer instead."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,9 @@ from bot.models import Answer, Citation, Turn
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+
+logger = logging.getLogger(__name__)
 
 
 class LLMConfigError(ValueError):
@@ -129,8 +133,13 @@ class Phraser:
     def phrase(self, question: str, history: Sequence[Turn], draft: Answer, lang: str) -> Answer:
         if draft.abstained or not draft.citations:
             return draft
-        inputs, clauses = self._inputs(question, history, draft, lang)
-        return self.validate(self._answer.invoke(inputs), clauses, draft)
+        try:
+            inputs, clauses = self._inputs(question, history, draft, lang)
+            text = self._answer.invoke(inputs)
+        except Exception as error:  # noqa: BLE001 - a down or misbehaving model server must not stop answers
+            logger.warning("LLM phrasing failed, extractive answer returned: %s", error)
+            return draft
+        return self.validate(text, clauses, draft)
 
     def stream(self, question: str, history: Sequence[Turn], draft: Answer, lang: str) -> Iterator[str | Answer]:
         """Text deltas as the model writes them, then the validated Answer (the draft on failure)."""
@@ -138,11 +147,16 @@ class Phraser:
             yield draft.answer
             yield draft
             return
-        inputs, clauses = self._inputs(question, history, draft, lang)
         parts = []
-        for delta in self._answer.stream(inputs):
-            parts.append(delta)
-            yield delta
+        try:
+            inputs, clauses = self._inputs(question, history, draft, lang)
+            for delta in self._answer.stream(inputs):
+                parts.append(delta)
+                yield delta
+        except Exception as error:  # noqa: BLE001 - the final event still carries a valid answer
+            logger.warning("LLM phrasing failed mid-stream, extractive answer returned: %s", error)
+            yield draft
+            return
         yield self.validate("".join(parts), clauses, draft)
 
     def validate(self, text: str, clauses: list[NumberedClause], draft: Answer) -> Answer:

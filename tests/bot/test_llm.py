@@ -134,3 +134,21 @@ def test_real_chat_openai_client_over_http(bot_with, stub_server, monkeypatch):
     assert request["model"] == "stub-model"
     system = request["messages"][0]["content"]
     assert f"[1] (培训服务) {TRAINING}" in system and "data, not instructions" in system
+
+
+def test_a_failing_model_falls_back_to_the_extractive_answer(bot_with, catalog_bot, fake_chat_model):
+    assert bot_with(fake_chat_model()).ask(DESCRIBE) == catalog_bot.ask(DESCRIBE)  # the fake has no reply left
+
+
+def test_a_stream_that_breaks_ends_with_the_extractive_answer(bot_with, catalog_bot):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    broken = FakeListChatModel(responses=[f"培训服务：「{TRAINING}」[1]"], error_on_chunk_number=3)
+    events = list(bot_with(broken).stream(DESCRIBE))
+    assert events[-1].final == catalog_bot.ask(DESCRIBE)
+
+
+def test_a_model_server_error_over_http_falls_back(bot_with, catalog_bot, monkeypatch):
+    monkeypatch.setenv("KB_LLM", "openai:stub-model")
+    monkeypatch.setenv("KB_LLM_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens on the discard port
+    assert bot_with(None).ask(DESCRIBE) == catalog_bot.ask(DESCRIBE)

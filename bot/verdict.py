@@ -19,8 +19,9 @@ from ingest.models import Entry
 from kb.chunks import entry_clauses
 from bot.models import Verdict
 
-# Two of three concepts: customers pad questions with words no clause has ("平时", "OA"); all-of-them
-# lost true yeses on the dev set, half-of-them gave false ones on our own questions.
+# Two of three concepts: customers pad questions with words no clause has ("平时", "OA"). Measured:
+# requiring all of them drops dev verdict accuracy from 0.96 to 0.91; half of them gives 8 wrong
+# verdicts on 37 scope questions of our own (0 at two thirds).
 INCLUDED_COVERAGE = 0.66
 # Part-of-speech tags (jieba) of words that can name what is asked about; the rest (pronouns, adverbs,
 # particles, measure words, time words) is conversation.

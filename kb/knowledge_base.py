@@ -72,16 +72,15 @@ class KnowledgeBase:
         catalog = self.registry.load_catalog(build.collection)
         chunks = make_chunks(catalog)
         lexical = load_lexical(self.registry.build_dir(build.collection) / "bm25", catalog, chunks)
-        client = self.client
-        try:
-            client.get_collection(build.collection)
-        except Exception as error:
-            raise self._store_error(error, build.collection) from error
-        dense = DenseIndex(client, build.collection, self.embeddings)
+        dense: list[DenseIndex] = []  # connected on the first dense search: importing chromadb costs ~1 s,
+        # and questions that name a product are answered without one (a faster cold `kbbot ask`)
 
         def dense_search(query: str, n: int, category: str | None) -> list[tuple[str, float]]:
             try:
-                return dense.search(query, n, category)
+                if not dense:
+                    self.client.get_collection(build.collection)
+                    dense.append(DenseIndex(self.client, build.collection, self.embeddings))
+                return dense[0].search(query, n, category)
             except Exception as error:
                 raise self._store_error(error, build.collection) from error
 

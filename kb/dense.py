@@ -6,6 +6,10 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+# Embedding cost grows with the square of the length (a pasted 2,000-character message took seconds);
+# the question is usually at the end of a long message, and BM25 still reads all of it.
+MAX_QUERY_CHARS = 256
+
 
 class DenseIndex:
     def __init__(self, client: Any, collection: str, embeddings: Embeddings) -> None:
@@ -18,6 +22,6 @@ class DenseIndex:
     def search(self, query: str, n: int, category: str | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `n` nearest chunks; the collection uses cosine distance."""
         results = self._store.similarity_search_by_vector_with_relevance_scores(
-            self._embed_query(query), k=n, filter={"category": category} if category else None
+            self._embed_query(query[-MAX_QUERY_CHARS:]), k=n, filter={"category": category} if category else None
         )
         return [(document.id, 1.0 - distance) for document, distance in results]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -73,6 +74,9 @@ def main(out: Path, set_path: Path, only: tuple[str, ...], sizes: list[int], wit
     except QuestionSetError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    # SIGTERM unwinds like Ctrl-C, so the `finally` blocks stop a running `kbbot serve` (its own session,
+    # out of reach of a signal to our process group) and remove the temporary KB_HOME.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     started = time.perf_counter()
     machine = describe_machine()
     invocation = shlex.join([PYTHON, "-m", "eval.bench", *sys.argv[1:]])

@@ -210,6 +210,11 @@ class CatalogBot:
 
     def _scope(self, u: Understanding, entry: Entry) -> Answer:
         verdict, match = self.judge.judge(u.topic, entry)
+        if verdict != "excluded" and u.background_topic:
+            # the asked part decides a yes; a condition in the background may still meet an exclusion
+            in_background = self.judge.judge(u.background_topic, entry)
+            if in_background[0] == "excluded":
+                verdict, match = in_background
         pointers = self._pointer(u.topic, entry) if verdict == "not_listed" else []
         # Name the topic by its concepts ("数据迁移"), not the raw remainder of the question ("会 数据迁移").
         shown = u.topic if u.lang == "en" else "、".join(c.label for c in self.judge.concepts(u.topic)) or u.topic

@@ -28,6 +28,9 @@ class Understanding(BaseModel):
     kind: Kind
     products: list[str] = []
     topic: str = ""
+    # the whole question minus the product, for conditions told in the background ("老产品已经退出
+    # 生命周期了，…还管安全补丁吗"): an exclusion they meet still wins
+    background_topic: str = ""
     followup: bool = False
     abstain_reason: AbstainReason | None = None
 
@@ -113,11 +116,11 @@ ELLIPSIS = _any(r"^(那|那么|还有|and|what about|how about)?\s*(.+?)\s*(呢)
 _SCAFFOLD = [
     "这个服务", "该服务", "此服务", "这项服务", "这个", "这项", "它", "那么", "那个",
     "服务范围", "服务内容", "里面", "之内",
-    "有没有", "会不会", "管不管", "能不能", "可不可以", "做不做", "算不算", "是不是", "能否", "是否",
+    "包不包括", "包不包含", "含不含", "带不带", "有没有", "会不会", "管不管", "能不能", "可不可以", "做不做", "算不算", "是不是", "能否", "是否",
     "包括", "包含", "含有", "涵盖", "覆盖", "负责", "提供", "支持", "帮忙", "帮我们", "帮我", "属于", "有无",
     "也", "还", "吗", "么", "嘛", "呢", "请问", "一下", "我们", "我",
 ]
-_SCAFFOLD_EDGE = ["在", "里", "中", "内", "的", "有", "管", "帮", "做", "和", "与", "那", "含", "给"]
+_SCAFFOLD_EDGE = ["在", "里", "中", "内", "的", "有", "管", "帮", "做", "和", "与", "那", "含", "给", "带", "没", "不"]
 _EN_SCAFFOLD = _any(
     r"\b(does|do|is|are|will|would|can|could|did|the|this|that|it|service|services|product|also|"
     r"include[sd]?|including|cover(s|ed)?|contains?|part|of|comes?|with|provides?|offers?|handles?|supports?|"
@@ -182,8 +185,10 @@ def _is_yes_no(text: str) -> bool:
     return bool(
         re.search(r"\b(if|whether)\b.{0,80}\b(include|cover|contain|provide|offer|handle|support)", text, re.IGNORECASE)
         or
-        re.search(r"(吗|(?<![什怎这那多])么|嘛|不|没)\s*[?？]?\s*$|([\u4e00-\u9fff])不\2|有没有|会不会|管不管|能不能|可不可以|做不做|算不算|是不是|是否|能否|包不包括|含不含|包括.{0,30}[?？]$", text)
+        re.search(r"(吗|(?<![什怎这那多])么|嘛|不|没)\s*[?？]?\s*$|([\u4e00-\u9fff])不\2|有没有|会不会|管不管|能不能|可不可以|做不做|算不算|是不是|是否|能否|包不包括|含不含|"
+                  r"(包括|包含|含|带|涵盖|覆盖).{0,30}[?？]\s*$", text)
         or re.match(r"\s*(does|do|is|are|will|would|can|could|did|has|have)\b", text, re.IGNORECASE)
+        or re.search(r"[.!]\s+(does|do|is|are|will|would|can|could)\b[^.!?]*\?\s*$", text, re.IGNORECASE)
         or re.search(r"\b(included|covered|part of)\b.{0,40}\?\s*$", text, re.IGNORECASE)
     )
 
@@ -195,7 +200,30 @@ def scope_topic(text: str, mentions: list[ProductMatch], lang: Lang) -> tuple[st
     trailing = TRAILING_PRODUCT.search(text)
     after = [m for m in mentions if trailing and m.start >= trailing.end()]
     focus = after[-1] if after else mentions[0]
-    return focus.entry.product, _strip_scaffold(_remove_spans(text, [focus]), lang)
+    return focus.entry.product, _strip_scaffold(_asked_part(text, focus), lang)
+
+
+# Where a sentence ends; a customer's background story sits in the sentences before the question.
+SENTENCE_END = re.compile(r"[。！!？?；;\n]+|\.(?:\s+|$)")
+# The verb after which a scope question names what it asks about ("…服务里包括方案吗").
+ASKING_VERB = _any(
+    r"包不包括|包不包含|含不含|带不带|有没有|管不管|包括|包含|涵盖|覆盖|负责|提供|含有?|带|管|"
+    r"\b(include[sd]?|including|cover(s|ed)?|contains?|provides?|offers?|handles?|supports?)\b"
+)
+
+
+def _asked_part(text: str, focus: ProductMatch) -> str:
+    """The thing asked about: the sentence that names the product, from the asking verb after the
+    name on, so a long background story does not dilute the topic ("我们公司…。升级服务里包括方案吗")."""
+    starts = [0, *(m.end() for m in SENTENCE_END.finditer(text) if m.end() <= focus.start)]
+    ends = [m.start() for m in SENTENCE_END.finditer(text) if m.start() >= focus.end]
+    sentence_start, sentence_end = starts[-1], (ends[0] if ends else len(text))
+    if not text[focus.end : sentence_end].strip(" ?？"):
+        sentence_end = len(text)  # "…，升级服务呢?" style: the product closes its sentence
+    verb = ASKING_VERB.search(text, focus.end, sentence_end)
+    if verb and text[verb.end() : sentence_end].strip(" ?？"):
+        return text[verb.end() : sentence_end]
+    return text[sentence_start : focus.start] + " " + text[focus.end : sentence_end]
 
 
 def _remove_spans(text: str, mentions: list[ProductMatch]) -> str:
@@ -285,9 +313,11 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
 
     if kind == "scope":
         focus, topic = scope_topic(text, mentions, lang)
+        background = _strip_scaffold(_remove_spans(text, [m for m in mentions if m.entry.product == focus]), lang)
         if focus:
             products = [focus, *[p for p in products if p != focus]]
-        return Understanding(question=text, lang=lang, kind="scope", products=products, topic=topic, followup=followup)
+        return Understanding(question=text, lang=lang, kind="scope", products=products, topic=topic,
+                             background_topic=background if background != topic else "", followup=followup)
     if kind == "compare" and len(products) < 2:
         kind = "describe" if products else "which"
     if kind is None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.chain import CatalogBot
 from bot.models import Turn
 from bot.understand import abstain_reason, detect_language, understand
 
@@ -128,3 +129,26 @@ def test_this_service_stays_the_one_under_discussion_even_if_a_word_looks_like_a
 ])
 def test_words_that_only_look_like_refusal_reasons(question):
     assert abstain_reason(question) is None
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("我们公司去年上线后业务变化很大，老板想升到最新版本。之前自己升过出了问题。升级服务里包括方案吗？", "方案"),
+    ("分公司要独立出去，时间很紧。组织拆分服务你们会负责保障项目交付吗？", "保障项目交付"),
+    ("私有云部署与运维支持服务带不带数据备份", "数据备份"),
+])
+def test_a_long_or_terse_scope_question_asks_about_the_part_after_its_verb(question, topic, find_mentions):
+    u = ask(question, find_mentions)
+    assert (u.kind, u.topic) == ("scope", topic)
+
+
+@pytest.mark.parametrize("question", [
+    "性能优化服务 含巡检?", "升级服务有功能测试没", "数据库转换服务含不含工具下载", "环境部署服务 带运维不",
+    "We have used the system for years. Does the upgrade service include testing?",
+])
+def test_terse_and_backgrounded_yes_no_questions_are_scope_questions(question, find_mentions):
+    assert ask(question, find_mentions).kind == "scope"
+
+
+def test_the_background_of_a_scope_question_is_kept_for_exclusions(catalog_bot: CatalogBot):
+    answer = catalog_bot.ask("我们用的金蝶老产品已经退出生命周期了，安全防护服务还管安全补丁吗")
+    assert answer.verdict == "excluded"

@@ -34,6 +34,8 @@ MIN_LEXICAL_SCORE = 0.3
 MAX_IMPLICIT_CONCEPTS = 3
 MAX_SPECIFIC_SHARE = 0.25
 NEGATED = re.compile(r"(不|没|别|无需|不用)(打算|想|准备|需要|要|用)?$")
+# A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
+QUANTITY = re.compile(r"几|多少|最多|上限|天数|人天|how many|how much time|person-?days?|man-?days?|up to \d", re.IGNORECASE)
 SUGGEST_ON = {"price"}  # override attempts and other vendors get no product suggestions
 SEARCH_DEPTH = 5
 
@@ -139,7 +141,7 @@ class CatalogBot:
             shorter = self._entries.get(match.entry.product[:-1])
             if shorter and text[match.end - 1 : match.end + 1] in {"包括", "包含"}:
                 match = match.model_copy(update={"entry": shorter, "end": match.end - 1, "text": match.text[:-1]})
-            matches.append(match)
+            matches.append(self._sibling_with_quantity(match, text))
         named = {match.entry.id for match in matches}
         for entry in self.catalog.entries:
             if entry.id in named:
@@ -151,6 +153,16 @@ class CatalogBot:
                                                 score=1.0, kind="exact"))
                     break
         return matches
+
+    def _sibling_with_quantity(self, match: ProductMatch, text: str) -> ProductMatch:
+        """"现场服务一共给几天": a question about a quantity, naming a product whose longer sibling
+        (现场服务包) is the one that states a number, is about the sibling."""
+        if not QUANTITY.search(text) or re.search(r"\d", match.entry.text):
+            return match
+        siblings = [entry for entry in self.catalog.entries
+                    if entry.id != match.entry.id and compact(entry.id).startswith(compact(match.entry.id))
+                    and re.search(r"\d", entry.text)]
+        return match.model_copy(update={"entry": siblings[0]}) if len(siblings) == 1 else match
 
     def _without_negated(self, text: str) -> str:
         """The query without products the customer says they do not want ("不打算升级")."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -22,6 +23,8 @@ WORDS_ACROSS_END = ("包括", "包含")
 FUZZY_SCORE = 0.9  # a near miss of a full name outranks the bare stem it contains (信创服物 > 信创)
 FUZZY_STEM_SCORE = 0.45
 ENGLISH_FUZZY_CUTOFF = 90
+MIN_PINYIN = 6  # "shengji" (升级) yes; two-letter syllable pairs like "peixun" are long enough too
+PINYIN_RUN = re.compile(r"[a-z]{3,}", re.IGNORECASE)
 
 
 def compact(text: str) -> str:
@@ -87,7 +90,35 @@ class ProductMatcher:
         squeezed = "".join(text[i] for i in positions).lower()
         candidates = self._exact(squeezed, positions) + self._near_misses(squeezed, positions)
         candidates += self._english_matches(text)
+        if PINYIN_RUN.search(text):
+            candidates += self._pinyin_matches(text)
         return _resolve(candidates, text)
+
+    @cached_property
+    def _pinyin_aliases(self) -> list[tuple[_Alias, str]]:
+        """Every Chinese name and stem in toneless pinyin ("xinchuangfuwu"), built on the first question
+        that has Latin letters in it."""
+        return [(alias, "".join(_pinyin(alias.text)[0])) for alias in self._chinese if len(alias.text) >= 2]
+
+    def _pinyin_matches(self, text: str) -> list[_Candidate]:
+        """Names typed partly or wholly in pinyin ("xinchuang服务", "现场服务bao"): the question and the
+        names compared as pinyin; only spans that contain some of the Latin letters count (the Chinese
+        ones are matched above), and they must not cut a Latin word."""
+        syllables, owners = _pinyin(text)
+        spelled = "".join(syllables)
+        position = [owner for syllable, owner in zip(syllables, owners) for _ in syllable]
+        found = []
+        for alias, pinyin in self._pinyin_aliases:
+            if len(pinyin) < MIN_PINYIN:
+                continue
+            for hit in re.finditer(re.escape(pinyin), spelled):
+                start, end = position[hit.start()], position[hit.end() - 1] + 1
+                latin = any(char.isascii() and char.isalpha() for char in text[start:end])
+                cuts_word = _latin_at(text, start - 1) and _latin_at(text, start) or _latin_at(text, end) and _latin_at(text, end - 1)
+                if latin and not cuts_word:
+                    found.append((alias, start, end, SCORES[alias.kind], "fuzzy"))
+                    break
+        return found
 
     def _exact(self, squeezed: str, positions: list[int]) -> list[_Candidate]:
         found = []
@@ -128,6 +159,27 @@ class ProductMatcher:
                     score = FUZZY_SCORE * aligned.score / 100
                     found.append((alias, aligned.dest_start, aligned.dest_end, score, "fuzzy"))
         return found
+
+
+def _pinyin(text: str) -> tuple[list[str], list[int]]:
+    """Toneless pinyin of each Chinese character and each Latin letter as itself, with the index of the
+    character it came from; everything else is dropped."""
+    from pypinyin import Style, lazy_pinyin
+
+    syllables, owners = [], []
+    for index, char in enumerate(text):
+        if "\u4e00" <= char <= "\u9fff":
+            syllables.append(lazy_pinyin(char, style=Style.NORMAL)[0])
+        elif char.isascii() and char.isalnum():
+            syllables.append(char.lower())
+        else:
+            continue
+        owners.append(index)
+    return syllables, owners
+
+
+def _latin_at(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and text[index].isascii() and text[index].isalpha()
 
 
 def _closest_window(alias: str, text: str, max_distance: int) -> tuple[int, int, int] | None:

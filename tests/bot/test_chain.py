@@ -251,3 +251,12 @@ def test_a_newly_activated_catalog_edition_is_used(tmp_path):
     answer = bot.ask("数据迁移服务是什么")
     assert answer.catalog_version == "2026-01-01" and cited(answer)[0] == "数据迁移服务"
     assert "培训服务" not in cited(bot.ask("培训服务是什么"))
+
+
+@pytest.mark.parametrize("question", ["现场服务 一共给几天", "现场服务包含多少人天"])
+def test_a_quantity_question_is_about_the_sibling_that_states_one(catalog_bot, question):
+    assert catalog_bot.ask(question).citations[0].product == "现场服务包"
+
+
+def test_an_abbreviated_need_is_answered(catalog_bot):
+    assert catalog_bot.ask("db换型 有服务没").citations[0].product == "数据库转换服务"

@@ -63,3 +63,18 @@ def test_any_text_yields_valid_non_overlapping_spans(matcher, text):
     assert all(first[1] <= second[0] for first, second in zip(spans, spans[1:]))
     assert all(text[m.start:m.end] == m.text for m in found)
     assert len({m.entry.id for m in found}) == len(found)
+
+
+@pytest.mark.parametrize(("text", "product"), [
+    ("xinchuang服务 包括啥", "信创服务"),
+    ("zhuchang服务是什么", "驻场服务"),
+    ("shujuku转换 服务内容", "数据库转换服务"),
+    ("现场服务bao 最多几个人天", "现场服务包"),
+    ("性能优化fuwu都做什么", "性能优化服务"),
+])
+def test_names_typed_in_pinyin(matcher, text, product):
+    assert products(matcher, text)[:1] == [product]
+
+
+def test_pinyin_never_cuts_an_english_word(matcher):
+    assert products(matcher, "please explain the peixunabc thing") == []

@@ -36,6 +36,10 @@ MAX_SPECIFIC_SHARE = 0.25
 NEGATED = re.compile(r"(不|没|别|无需|不用)(打算|想|准备|需要|要|用)?$")
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = re.compile(r"几|多少|最多|上限|天数|人天|how many|how much time|person-?days?|man-?days?|up to \d", re.IGNORECASE)
+# "A 和 B 分别找哪个服务" / "which services handle A and B respectively": the needs come before the cue,
+# separated by conjunctions or commas.
+RESPECTIVELY = re.compile(r"分别|各自|各找|各用|\brespectively\b|\beach\b", re.IGNORECASE)
+NEED_SEPARATOR = re.compile(r"[，,；;、]|以及|还要|还有|顺便|另外|和|与|跟|及|\band\b|\bas well as\b|\bplus\b", re.IGNORECASE)
 SUGGEST_ON = {"price"}  # override attempts and other vendors get no product suggestions
 SEARCH_DEPTH = 5
 
@@ -48,6 +52,7 @@ class Context:
     history: list[Turn] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     hits: list[EntryHit] = field(default_factory=list)
+    per_need: list[EntryHit] = field(default_factory=list)  # "A 和 B 分别找哪个服务": the best entry for each need
     draft: Answer | None = None  # the extractive answer, validated
     answer: Answer | None = None  # what the customer gets: the draft, or its validated rewording
 
@@ -183,7 +188,20 @@ class CatalogBot:
             query = self._without_negated(understanding.search_query)
             context.hits = [hit for hit in self.kb.search(query, k=SEARCH_DEPTH)
                             if hit.entry.id != NOTES_ENTRY]
+            if understanding.kind == "which" and RESPECTIVELY.search(query):
+                context.per_need = self._per_need(query)
         return context
+
+    def _per_need(self, query: str) -> list[EntryHit]:
+        """Two needs asked in one question, each answered by its own best entry (several only when the
+        needs land on different entries)."""
+        asked = RESPECTIVELY.split(query)[0]
+        best = {}
+        for need in NEED_SEPARATOR.split(asked):
+            hits = [hit for hit in self.kb.search(need, k=2) if hit.entry.id != NOTES_ENTRY] if need.strip() else []
+            if hits and hits[0].lexical_score >= MIN_LEXICAL_SCORE:
+                best.setdefault(hits[0].entry.id, hits[0])
+        return list(best.values()) if len(best) >= 2 else []
 
     def _compose(self, context: Context) -> Context:
         context.draft = self._draft(context)
@@ -198,6 +216,8 @@ class CatalogBot:
             return self.composer.abstain(u.abstain_reason or "unknown", u.lang, suggestions)
         if u.kind == "entitlement":
             return self.composer.entitlement(self._entries[NOTES_ENTRY], [e for e in context.entries if e.id != NOTES_ENTRY], u.lang)
+        if context.per_need:
+            return self.composer.recommend(self._reasons(context.per_need), u.lang)
         entries = context.entries
         if not entries:
             if not context.hits or context.hits[0].lexical_score < MIN_LEXICAL_SCORE:

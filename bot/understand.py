@@ -80,7 +80,7 @@ WHICH = _any(
 )
 COMPARE = _any(
     r"区别|不同|差别|差异|比较|对比|哪个(好|更)|有何不同|一样吗|相同|分别|和.{1,20}哪个|重叠|一回事|分不清|异同|区分|不一样|"
-    r"\bvs\.?\b|versus|differ|compar|distinguish|which (one )?is better|same as|\bor\b.{0,40}\?$"
+    r"\bvs\.?\b|versus|respectively|differ|compar|distinguish|which (one )?is better|same as|\bor\b.{0,40}\?$"
 )
 ENTITLEMENT = _any(
     r"都能用|都可以用|都能享受|都可以享受|都能获得|都有吗|都包含在|都包括在|能享受哪些|我(们)?的(合同|权益)|"

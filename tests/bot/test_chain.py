@@ -260,3 +260,17 @@ def test_a_quantity_question_is_about_the_sibling_that_states_one(catalog_bot, q
 
 def test_an_abbreviated_need_is_answered(catalog_bot):
     assert catalog_bot.ask("db换型 有服务没").citations[0].product == "数据库转换服务"
+
+
+@pytest.mark.parametrize("question, products", [
+    ("员工培训和年度数据结转分别找哪个服务", {"培训服务", "数据结转服务"}),
+    ("数据库要换成达梦，顺便还要把系统搬到新机房，这两件事分别对应你们哪个服务", {"数据库转换服务", "系统迁移服务"}),
+    ("Which services handle data cleanup and chart of accounts restructuring respectively?",
+     {"数据调整与清理服务", "科目体系重构服务"}),
+])
+def test_two_needs_in_one_question_cite_a_product_each(catalog_bot, question, products):
+    assert products <= {citation.product for citation in catalog_bot.ask(question).citations}
+
+
+def test_one_need_asked_respectively_still_gets_one_product(catalog_bot):
+    assert len({c.product for c in catalog_bot.ask("培训分别找哪个服务").citations}) == 1

@@ -37,6 +37,14 @@ _GENERIC = frozenset(
     "issues cause caused causes handle handles kingdee new ongoing afterwards also really actually whole entire "
     "someone guys able part".split()
 )
+# "根据客户业务需求…", "按财务审计要求…": the need a clause starts from is not what it delivers, so a
+# question about that need ("包含财务审计本身吗", "会帮我们确定业务需求吗") must not read it as a yes.
+PURPOSE = re.compile(r"(根据|按照|按|基于|针对|为了)[^，,；;。：:]{0,16}?(需求|要求|需要)")
+# "云审计服务包含财务审计本身吗": the activity itself, not the product's work for it
+ITSELF = re.compile(r"本身|自身|itself|themselves|the actual|实际的|亲自")
+# characters that can follow the thing a clause delivers; any other Chinese character after it makes it a
+# modifier of something else ("财务审计数据抽取" delivers extraction, not an audit)
+_HEAD_END = frozenset("的和及与等或到至为、，,。；;：:）) ")
 CATALOG_TERMS_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_terms.yaml"
 _LATIN_TERM = re.compile(r"^[a-z0-9&+\-. ]+$")
 
@@ -67,6 +75,24 @@ class Concept:
                     return True
             elif len(variant) >= 2 and variant in normalised:
                 return True
+        return False
+
+
+    def delivered_in(self, clause: str) -> bool:
+        """Mentioned as the thing delivered: some Chinese occurrence ends a phrase rather than modifying
+        the next word (English variants count as mentions)."""
+        normalised = _norm(clause)
+        for variant in self.variants:
+            if _LATIN_TERM.match(variant):
+                if _latin_pattern(variant).search(clause.lower()):
+                    return True
+                continue
+            start = normalised.find(variant) if len(variant) >= 2 else -1
+            while start >= 0:
+                after = normalised[start + len(variant) : start + len(variant) + 1]
+                if not after or after in _HEAD_END or not "\u4e00" <= after <= "\u9fff":
+                    return True
+                start = normalised.find(variant, start + 1)
         return False
 
 
@@ -128,8 +154,9 @@ class ScopeJudge:
         return list(dict.fromkeys(words))
 
     def concepts(self, topic: str) -> list[Concept]:
-        """Glossary groups the topic mentions, then its remaining content words, each as a concept."""
-        rest = topic.lower()
+        """Glossary groups the topic mentions, then its remaining content words, each as a concept (the
+        customer's own "按审计要求" is the purpose, not the thing asked about)."""
+        rest = ITSELF.sub(" ", PURPOSE.sub(" ", topic)).lower()
         found: list[Concept] = []
         for term, forms in self._terms:
             if _mentions(rest, term):
@@ -142,18 +169,27 @@ class ScopeJudge:
             merged.setdefault(frozenset([word]), Concept(word, frozenset([word])))
         return list(merged.values())
 
-    def best_clause(self, concepts: list[Concept], entry: Entry, kinds: set[str]) -> ClauseMatch | None:
-        """The clause covering most concepts; a concept in the product's own name is covered everywhere."""
+    def best_clause(self, concepts: list[Concept], entry: Entry, kinds: set[str], itself: bool = False) -> ClauseMatch | None:
+        """The clause covering most concepts; a concept in the product's own name is covered everywhere,
+        except when the question asks about the activity `itself` (then a concept must be what a clause
+        delivers, not a modifier of it)."""
         best: ClauseMatch | None = None
         name = _norm(entry.product)
         named = [c for c in concepts if fuzz.ratio(c.label, entry.product) >= 75
                  or any(len(v) >= 2 and not _LATIN_TERM.match(v) and v in name for v in c.variants)]
+        if itself and kinds != {"exclusion"}:
+            named = []
         for kind, clause in entry_clauses(entry):
             if kind not in kinds:
                 continue
             if kind == "exclusion" and not any(c.mentioned_in(_without_name_words(clause, entry)) for c in concepts if c not in named):
                 continue  # an exclusion must itself mention what is asked about, beyond the product's own name
-            covered = sum(c in named or c.mentioned_in(clause) for c in concepts) / len(concepts)
+            # what a clause delivers, not the customer's need it starts from ("根据财务审计需求")
+            delivered = clause if kind == "exclusion" else PURPOSE.sub(" ", clause)
+            if itself and kind != "exclusion":
+                covered = sum(c.delivered_in(delivered) for c in concepts) / len(concepts)
+            else:
+                covered = sum(c in named or c.mentioned_in(delivered) for c in concepts) / len(concepts)
             literal = sum(_mentions(clause, c.label) for c in concepts)
             match = ClauseMatch(entry, kind, clause, covered, literal)
             if covered and (best is None or match.rank > best.rank):
@@ -168,7 +204,8 @@ class ScopeJudge:
         exclusion = self.best_clause(concepts, entry, {"exclusion"})
         if exclusion and exclusion.coverage >= INCLUDED_COVERAGE:
             return "excluded", exclusion
-        inclusion = self.best_clause(concepts, entry, {"description", "item", "note"})
+        itself = bool(ITSELF.search(topic))
+        inclusion = self.best_clause(concepts, entry, {"description", "item", "note"}, itself)
         if inclusion and inclusion.coverage >= INCLUDED_COVERAGE and not _negated(inclusion.clause, concepts):
             return "included", inclusion
         return "not_listed", None

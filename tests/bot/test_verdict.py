@@ -72,3 +72,20 @@ def test_curated_chinese_synonyms_count(judge, entry):
 def test_loose_glossary_neighbours_do_not_make_a_yes(judge, entry):
     # The glossary groups 运维 with 维护 for retrieval; 维护性开发服务 says 维护期, not 运维.
     assert judge.judge("日常运维", entry("维护性开发服务"))[0] == "not_listed"
+
+
+@pytest.mark.parametrize("product, topic", [
+    ("数据迁移服务", "确定业务需求"),  # the clause starts from the customer's need, it does not deliver it
+    ("云审计服务", "财务审计本身"),  # the audit is what the extraction is for, not what is delivered
+])
+def test_a_need_or_purpose_in_a_clause_is_not_a_yes(judge, entry, product, topic):
+    assert judge.judge(topic, entry(product))[0] == "not_listed"
+
+
+@pytest.mark.parametrize("product, topic", [
+    ("云审计服务", "按审计要求把数据抽出来"),
+    ("云审计服务", "数据抽取"),
+    ("数据迁移服务", "确定数据迁移的范围"),
+])
+def test_what_a_clause_delivers_is_still_a_yes(judge, entry, product, topic):
+    assert judge.judge(topic, entry(product))[0] == "included"

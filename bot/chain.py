@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 MIN_LEXICAL_SCORE = 0.3
 MAX_IMPLICIT_CONCEPTS = 3
 MAX_SPECIFIC_SHARE = 0.25
-NEGATED = re.compile(r"(不|没|别|无需|不用)(打算|想|准备|需要|要|用)?$")
+NEGATED = re.compile(r"(不|没|别|无需|不用)(打算|想|准备|需要|要|用)?$|"
+                     r"\b(won'?t|will not|don'?t|do not|doesn'?t|not|never|no plans? to|cannot|can'?t)\s+"
+                     r"(want to |plan to |going to |need to |intend to )?$", re.IGNORECASE)
+NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = re.compile(r"几|多少|最多|上限|天数|人天|how many|how much time|person-?days?|man-?days?|up to \d", re.IGNORECASE)
 # "A 和 B 分别找哪个服务" / "which services handle A and B respectively": the needs come before the cue,
@@ -141,7 +144,7 @@ class CatalogBot:
         (现场服务 inside 现场服务包): "现场服务包括" names 现场服务, and every occurrence of a name counts."""
         matches = []
         for match in self.kb.match_products(text):
-            if NEGATED.search(text[max(0, match.start - 4) : match.start]):
+            if NEGATED.search(text[max(0, match.start - NEGATION_WINDOW) : match.start]):
                 continue  # "不打算升级": the customer is saying what they do not want
             shorter = self._entries.get(match.entry.product[:-1])
             if shorter and text[match.end - 1 : match.end + 1] in {"包括", "包含"}:
@@ -172,7 +175,7 @@ class CatalogBot:
     def _without_negated(self, text: str) -> str:
         """The query without products the customer says they do not want ("不打算升级")."""
         for match in sorted(self.kb.match_products(text), key=lambda m: m.start, reverse=True):
-            negation = NEGATED.search(text[max(0, match.start - 4) : match.start])
+            negation = NEGATED.search(text[max(0, match.start - NEGATION_WINDOW) : match.start])
             if negation:
                 text = text[: match.start - len(negation.group())] + text[match.end :]
         return text

@@ -274,3 +274,21 @@ def test_two_needs_in_one_question_cite_a_product_each(catalog_bot, question, pr
 
 def test_one_need_asked_respectively_still_gets_one_product(catalog_bot):
     assert len({c.product for c in catalog_bot.ask("培训分别找哪个服务").citations}) == 1
+
+
+@pytest.mark.parametrize("question, product", [
+    ("We run an old Kingdee version we won't upgrade. Is there any support for it?", "历史版本基础运维服务"),
+    ("What does the legacy maintenance service cover?", "历史版本基础运维服务"),
+    ("what is maintenance development", "维护性开发服务"),
+])
+def test_english_paraphrases_of_product_names(catalog_bot, question, product):
+    assert catalog_bot.ask(question).citations[0].product == product
+
+
+@pytest.mark.parametrize("question, verdict", [
+    ("Does the maintenance development service include building a brand new module on top of the standard product?",
+     "included"),
+    ("Does the legacy version O&M service provide new security patches?", "excluded"),
+])
+def test_english_scope_questions_reach_the_chinese_clauses(catalog_bot, question, verdict):
+    assert catalog_bot.ask(question).verdict == verdict

@@ -206,9 +206,28 @@ class ScopeJudge:
             return "excluded", exclusion
         itself = bool(ITSELF.search(topic))
         inclusion = self.best_clause(concepts, entry, {"description", "item", "note"}, itself)
-        if inclusion and inclusion.coverage >= INCLUDED_COVERAGE and not _negated(inclusion.clause, concepts):
+        if (inclusion and inclusion.coverage >= INCLUDED_COVERAGE and not _negated(inclusion.clause, concepts)
+                and self._action_covered(topic, concepts, inclusion)):
             return "included", inclusion
         return "not_listed", None
+
+    def _action_covered(self, topic: str, concepts: list[Concept], match: ClauseMatch) -> bool:
+        """The action asked for ("招聘技术人才": 招聘) must be in the clause: its objects alone (技术, 人才)
+        can appear in a clause about a different action."""
+        action = self.asked_action(topic)
+        if action is None or set(action) & set(match.entry.product):
+            return True  # no action asked, or the product's own one (拆完 in 组织拆分服务)
+        concept = next((c for c in concepts if c.label == action or action in c.variants), None)
+        return concept is None or concept.mentioned_in(match.clause)
+
+    def asked_action(self, topic: str) -> str | None:
+        """The first Chinese verb of the topic that is not conversation (帮, 做, 提供...)."""
+        for pair in _pos_tokenizer(self._pos_words).cut(topic):
+            word = pair.word.strip().lower()
+            if (pair.flag == "v" and len(word) >= 2 and word not in _GENERIC and not _LATIN_TERM.match(word)
+                    and word[0] not in _MODALS):
+                return word
+        return None
 
     def covering_entries(self, topic: str, entries: Sequence[Entry]) -> list[ClauseMatch]:
         """Entries with a clause that includes the topic, best first (a stable sort: callers order ties)."""

@@ -89,3 +89,9 @@ def test_a_need_or_purpose_in_a_clause_is_not_a_yes(judge, entry, product, topic
 ])
 def test_what_a_clause_delivers_is_still_a_yes(judge, entry, product, topic):
     assert judge.judge(topic, entry(product))[0] == "included"
+
+
+def test_the_asked_action_must_be_in_the_clause_not_only_its_objects(judge, entry):
+    # the lab's clause names 技术 and 人才 (building a talent pipeline), not recruiting
+    assert judge.judge("招聘技术人才", entry("苍穹 PaaS 实验室"))[0] == "not_listed"
+    assert judge.judge("打造人才梯队", entry("苍穹 PaaS 实验室"))[0] == "included"

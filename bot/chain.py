@@ -35,7 +35,7 @@ MAX_IMPLICIT_CONCEPTS = 3
 MAX_SPECIFIC_SHARE = 0.25
 NEGATED = re.compile(r"(不|没|别|无需|不用)(打算|想|准备|需要|要|用)?$|"
                      r"\b(won'?t|will not|don'?t|do not|doesn'?t|not|never|no plans? to|cannot|can'?t)\s+"
-                     r"(want to |plan to |going to |need to |intend to )?$", re.IGNORECASE)
+                     r"((want|need|plan|intend|going)( to)? )?(a |an |the |any )?$", re.IGNORECASE)
 NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = re.compile(r"几|多少|最多|上限|天数|人天|how many|how much time|person-?days?|man-?days?|up to \d", re.IGNORECASE)

@@ -292,3 +292,8 @@ def test_english_paraphrases_of_product_names(catalog_bot, question, product):
 ])
 def test_english_scope_questions_reach_the_chinese_clauses(catalog_bot, question, verdict):
     assert catalog_bot.ask(question).verdict == verdict
+
+
+def test_an_english_negated_product_is_not_the_answer(catalog_bot):
+    answer = catalog_bot.ask("we don't want a resident consultant, just someone to come on site for a few days. what fits?")
+    assert answer.citations[0].product != "驻场服务"

@@ -18,7 +18,7 @@ from bot.compose import Composer, Quote
 from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
-from bot.understand import Understanding, understand
+from bot.understand import WHICH, Understanding, understand
 from bot.verdict import ClauseMatch, Concept, ScopeJudge, load_catalog_terms
 
 if TYPE_CHECKING:
@@ -58,6 +58,17 @@ class Context:
     per_need: list[EntryHit] = field(default_factory=list)  # "A 和 B 分别找哪个服务": the best entry for each need
     draft: Answer | None = None  # the extractive answer, validated
     answer: Answer | None = None  # what the customer gets: the draft, or its validated rewording
+
+
+def _needs(query: str) -> list[str]:
+    """The needs of "A 和 B 分别找哪个服务" / "A 找哪个服务，B 又找哪个" / "A and B respectively"; one
+    need (or none) for any other question."""
+    if RESPECTIVELY.search(query):
+        return NEED_SEPARATOR.split(RESPECTIVELY.split(query)[0])
+    asks = list(WHICH.finditer(query))
+    if len(asks) >= 2:
+        return [query[(asks[i - 1].end() if i else 0) : ask.start()] for i, ask in enumerate(asks)]
+    return []
 
 
 def _turns(history: Sequence[Turn | dict[str, Any]]) -> list[Turn]:
@@ -191,16 +202,15 @@ class CatalogBot:
             query = self._without_negated(understanding.search_query)
             context.hits = [hit for hit in self.kb.search(query, k=SEARCH_DEPTH)
                             if hit.entry.id != NOTES_ENTRY]
-            if understanding.kind == "which" and RESPECTIVELY.search(query):
-                context.per_need = self._per_need(query)
+            if understanding.kind == "which":
+                context.per_need = self._per_need(_needs(query))
         return context
 
-    def _per_need(self, query: str) -> list[EntryHit]:
+    def _per_need(self, needs: list[str]) -> list[EntryHit]:
         """Two needs asked in one question, each answered by its own best entry (several only when the
         needs land on different entries)."""
-        asked = RESPECTIVELY.split(query)[0]
         best = {}
-        for need in NEED_SEPARATOR.split(asked):
+        for need in needs:
             hits = [hit for hit in self.kb.search(need, k=2) if hit.entry.id != NOTES_ENTRY] if need.strip() else []
             if hits and hits[0].lexical_score >= MIN_LEXICAL_SCORE:
                 best.setdefault(hits[0].entry.id, hits[0])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -24,7 +24,6 @@ FUZZY_SCORE = 0.9  # a near miss of a full name outranks the bare stem it contai
 FUZZY_STEM_SCORE = 0.45
 ENGLISH_FUZZY_CUTOFF = 90
 MIN_PINYIN = 6  # "shengji" (升级) yes; two-letter syllable pairs like "peixun" are long enough too
-PINYIN_RUN = re.compile(r"[a-z]{3,}", re.IGNORECASE)
 
 
 def compact(text: str) -> str:
@@ -90,20 +89,18 @@ class ProductMatcher:
         squeezed = "".join(text[i] for i in positions).lower()
         candidates = self._exact(squeezed, positions) + self._near_misses(squeezed, positions)
         candidates += self._english_matches(text)
-        if PINYIN_RUN.search(text):
-            candidates += self._pinyin_matches(text)
+        candidates += self._pinyin_matches(text)
         return _resolve(candidates, text)
 
     @cached_property
     def _pinyin_aliases(self) -> list[tuple[_Alias, str]]:
-        """Every Chinese name and stem in toneless pinyin ("xinchuangfuwu"), built on the first question
-        that has Latin letters in it."""
+        """Every Chinese name and stem in toneless pinyin ("xinchuangfuwu"), built on the first question."""
         return [(alias, "".join(_pinyin(alias.text)[0])) for alias in self._chinese if len(alias.text) >= 2]
 
     def _pinyin_matches(self, text: str) -> list[_Candidate]:
-        """Names typed partly or wholly in pinyin ("xinchuang服务", "现场服务bao"): the question and the
-        names compared as pinyin; only spans that contain some of the Latin letters count (the Chinese
-        ones are matched above), and they must not cut a Latin word."""
+        """Names typed partly or wholly in pinyin ("xinchuang服务", "现场服务bao") or with a homophone
+        (生级服务): the question and the names compared as pinyin. A span with Latin letters must not cut a
+        Latin word; an all-Chinese span counts only for a whole name (the exact ones are matched above)."""
         syllables, owners = _pinyin(text)
         spelled = "".join(syllables)
         position = [owner for syllable, owner in zip(syllables, owners) for _ in syllable]
@@ -117,6 +114,10 @@ class ProductMatcher:
                 cuts_word = _latin_at(text, start - 1) and _latin_at(text, start) or _latin_at(text, end) and _latin_at(text, end - 1)
                 if latin and not cuts_word:
                     found.append((alias, start, end, SCORES[alias.kind], "fuzzy"))
+                    break
+                if not latin and alias.kind == "exact" and compact(text[start:end]) != alias.text:
+                    # a homophone typed for a whole name (生级服务 for 升级服务): a near miss, never a stem
+                    found.append((alias, start, end, FUZZY_SCORE, "fuzzy"))
                     break
         return found
 
@@ -164,18 +165,23 @@ class ProductMatcher:
 def _pinyin(text: str) -> tuple[list[str], list[int]]:
     """Toneless pinyin of each Chinese character and each Latin letter as itself, with the index of the
     character it came from; everything else is dropped."""
-    from pypinyin import Style, lazy_pinyin
-
     syllables, owners = [], []
     for index, char in enumerate(text):
         if "\u4e00" <= char <= "\u9fff":
-            syllables.append(lazy_pinyin(char, style=Style.NORMAL)[0])
+            syllables.append(_syllable(char))
         elif char.isascii() and char.isalnum():
             syllables.append(char.lower())
         else:
             continue
         owners.append(index)
     return syllables, owners
+
+
+@lru_cache(maxsize=8192)
+def _syllable(char: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(char, style=Style.NORMAL)[0]
 
 
 def _latin_at(text: str, index: int) -> bool:

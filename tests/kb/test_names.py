@@ -78,3 +78,11 @@ def test_names_typed_in_pinyin(matcher, text, product):
 
 def test_pinyin_never_cuts_an_english_word(matcher):
     assert products(matcher, "please explain the peixunabc thing") == []
+
+
+def test_a_homophone_typo_of_a_whole_name(matcher):
+    assert products(matcher, "生级服务包含功能测试么")[:1] == ["升级服务"]
+
+
+def test_a_homophone_of_a_bare_stem_is_no_name(matcher):
+    assert "升级服务" not in products(matcher, "我们公司去年声级了一次")

@@ -35,7 +35,9 @@ _GENERIC = frozenset(
     "会给 能给 会派 后会 完会 会帮 能帮 会先 给出 出个 做个 平时 以后 之后 处理 解决 引起 导致 造成 出现 产生 "
     "service services help thing things stuff kind all any some work provide get do done problem problems issue "
     "issues cause caused causes handle handles kingdee new ongoing afterwards also really actually whole entire "
-    "someone guys able part brand top basis existing own current currently".split()
+    "someone guys able part brand top basis existing own current currently "
+    # the customer's own systems name where a need arises, not what is asked for
+    "erp oa crm mes hr wms plm k3".split()
 )
 # "根据客户业务需求…", "按财务审计要求…": the need a clause starts from is not what it delivers, so a
 # question about that need ("包含财务审计本身吗", "会帮我们确定业务需求吗") must not read it as a yes.

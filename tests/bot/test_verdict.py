@@ -95,3 +95,8 @@ def test_the_asked_action_must_be_in_the_clause_not_only_its_objects(judge, entr
     # the lab's clause names 技术 and 人才 (building a talent pipeline), not recruiting
     assert judge.judge("招聘技术人才", entry("苍穹 PaaS 实验室"))[0] == "not_listed"
     assert judge.judge("打造人才梯队", entry("苍穹 PaaS 实验室"))[0] == "included"
+
+
+def test_the_customers_own_system_names_are_not_what_is_asked(judge, entry):
+    assert judge.judge("二开的接口跟OA对接老出问题", entry("定制开发维护服务"))[0] == "included"
+    assert judge.judge("OA 系统采购", entry("定制开发维护服务"))[0] == "not_listed"

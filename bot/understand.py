@@ -61,7 +61,7 @@ OTHER_VENDOR = _any(
     r"\bSAP\b|oracle(?!\s*(数据库|database|db\b))|甲骨文|用友|yonyou|\bU8\b|\bNC\b|浪潮|inspur|微软|microsoft|dynamics|salesforce|"
     r"workday|netsuite|\bsage\b|odoo|鼎捷|digiwin|速达|管家婆|\binfor\b|畅捷通"
 )
-MIGRATION = _any(r"迁移|迁到|迁至|切换|转到|换成|替换|导入|转换|migrat|move|switch|replac|import|transfer|convert")
+MIGRATION = _any(r"迁移|迁到|迁至|切换|转到|换成|换到|换为|改成|改用|换型|替换|导入|转换|migrat|move|switch|replac|import|transfer|convert")
 CHITCHAT = _any(
     r"^(你好|您好|hi|hello|hey|嗨|哈喽|谢谢|多谢|感谢|thanks?( you)?|再见|拜拜|bye|早上好|晚上好|good (morning|evening|night)|在吗|ok|好的)"
     r"[\s!！。.,，~?？]*$|"

@@ -152,3 +152,7 @@ def test_terse_and_backgrounded_yes_no_questions_are_scope_questions(question, f
 def test_the_background_of_a_scope_question_is_kept_for_exclusions(catalog_bot: CatalogBot):
     answer = catalog_bot.ask("我们用的金蝶老产品已经退出生命周期了，安全防护服务还管安全补丁吗")
     assert answer.verdict == "excluded"
+
+
+def test_moving_off_another_vendors_database_is_a_need_not_another_vendor():
+    assert abstain_reason("数据库 从oracle 换到 国产库 有服务吗") is None

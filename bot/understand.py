@@ -120,6 +120,8 @@ _SCAFFOLD = [
     "包括", "包含", "含有", "涵盖", "覆盖", "负责", "提供", "支持", "帮忙", "帮我们", "帮我", "属于", "有无",
     "也", "还", "吗", "么", "嘛", "呢", "请问", "一下", "我们", "我",
 ]
+# words that start or end with a scaffold character but are content (管理员培训, 有效性, 数据中心)
+_EDGE_WORDS = frozenset("管理 管控 带宽 含义 有效 中心 内容 内部 给付 做法 不足 没有".split())
 _SCAFFOLD_EDGE = ["在", "里", "中", "内", "的", "有", "管", "帮", "做", "和", "与", "那", "含", "给", "带", "没", "不"]
 _EN_SCAFFOLD = _any(
     r"\b(does|do|is|are|will|would|can|could|did|the|this|that|it|service|services|product|also|"
@@ -207,7 +209,7 @@ def scope_topic(text: str, mentions: list[ProductMatch], lang: Lang) -> tuple[st
 SENTENCE_END = re.compile(r"[。！!？?；;\n]+|\.(?:\s+|$)")
 # The verb after which a scope question names what it asks about ("…服务里包括方案吗").
 ASKING_VERB = _any(
-    r"包不包括|包不包含|含不含|带不带|有没有|管不管|包括|包含|涵盖|覆盖|负责|提供|含有?|带|管|"
+    r"包不包括|包不包含|含不含|带不带|有没有|管不管|包括|包含|涵盖|覆盖|负责|提供|含有?(?!义)|带(?![宽领头])|管(?![理控道])|"
     r"\b(include[sd]?|including|cover(s|ed)?|contains?|provides?|offers?|handles?|supports?)\b"
 )
 
@@ -240,9 +242,9 @@ def _strip_scaffold(text: str, lang: Lang) -> str:
         text = text.replace(word, " ")
     parts = []
     for part in _PUNCT.sub(" ", text).split():
-        while part and part[0] in _SCAFFOLD_EDGE:
+        while part and part[0] in _SCAFFOLD_EDGE and part[:2] not in _EDGE_WORDS:
             part = part[1:]
-        while part and part[-1] in _SCAFFOLD_EDGE:
+        while part and part[-1] in _SCAFFOLD_EDGE and part[-2:] not in _EDGE_WORDS:
             part = part[:-1]
         if part:
             parts.append(part)

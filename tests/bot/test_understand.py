@@ -156,3 +156,8 @@ def test_the_background_of_a_scope_question_is_kept_for_exclusions(catalog_bot: 
 
 def test_moving_off_another_vendors_database_is_a_need_not_another_vendor():
     assert abstain_reason("数据库 从oracle 换到 国产库 有服务吗") is None
+
+
+def test_an_asking_verb_inside_a_word_is_not_one(find_mentions):
+    u = ask("培训服务有管理员培训吗", find_mentions)
+    assert u.kind == "scope" and "管理员" in u.topic

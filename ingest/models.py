@@ -4,6 +4,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+def entry_id(product: str) -> str:
+    """A product's id: its name with all whitespace removed, so `苍穹 PaaS 实验室` and `苍穹PaaS实验室` are
+    one product (the public question-set format compares names the same way)."""
+    return "".join(product.split())
+
+
 class Entry(BaseModel):
     """One product of the catalog (or the general notes, product ``说明``)."""
 
@@ -26,5 +32,5 @@ class Catalog(BaseModel):
     warnings: list[str] = Field(default_factory=list, description="suspicious or unparsed content, for a human to review")
 
     def entry(self, product: str) -> Entry | None:
-        key = "".join(product.split())
+        key = entry_id(product)
         return next((e for e in self.entries if e.id == key), None)

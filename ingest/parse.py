@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ingest import clauses, safety
 from ingest.errors import IngestError
 from ingest.layout import Line, display_width, read_layout
-from ingest.models import Catalog, Entry
+from ingest.models import Catalog, Entry, entry_id
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 NOTES_CATEGORY = "说明"
@@ -98,7 +98,7 @@ def _entry(draft: _Draft) -> Entry:
     paragraph_list = clauses.paragraphs(draft.body)
     text = "\n".join(paragraph_list)
     return Entry(
-        id="".join(draft.product.split()),
+        id=entry_id(draft.product),
         product=draft.product,
         category=draft.category,
         page=draft.page,

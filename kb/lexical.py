@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ingest.models import Catalog
+from ingest.models import Catalog, entry_id
 from kb.models import Chunk
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -172,7 +172,7 @@ def _tokenizer(user_words: tuple[str, ...]) -> Tokenizer:
 
 def make_tokenizer(catalog: Catalog) -> Tokenizer:
     """Product names (with and without 服务) and glossary terms are jieba user words."""
-    names = ["".join(entry.product.split()) for entry in catalog.entries]
+    names = [entry_id(entry.product) for entry in catalog.entries]
     stems = [name.removesuffix("服务") for name in names]
     glossary = [term for group in load_glossary() for term in group]
     return _tokenizer(tuple(dict.fromkeys(names + stems + glossary)))

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 from pydantic import BaseModel
 
+from ingest.models import entry_id
 from kb.retrieval import Fusion
 from kb.settings import Settings
 
@@ -59,7 +60,7 @@ def rankings(knowledge_base, method: Fusion, questions: list[Question], k: int =
 def scores(questions: list[Question], run: dict[str, dict[str, float]]) -> dict[str, float]:
     from ranx import Qrels, Run, evaluate
 
-    qrels = Qrels({q.id: {"".join(product.split()): 1 for product in q.gold} for q in questions})
+    qrels = Qrels({q.id: {entry_id(product): 1 for product in q.gold} for q in questions})
     runs = Run({q.id: run[q.id] or {"-": 0.0} for q in questions})
     return {metric: float(value) for metric, value in evaluate(qrels, runs, list(METRICS)).items()}
 

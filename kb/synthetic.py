@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ingest.models import Catalog, Entry
+from ingest.models import Catalog, Entry, entry_id
 
 CATEGORIES = ["升级服务", "定制开发维护", "系统运维服务", "应用提升服务", "现场服务"]
 DOMAINS = ["财务", "供应链", "人力资源", "生产制造", "税务", "资产", "费用", "合并报表", "预算", "成本",
@@ -56,7 +56,7 @@ def make_entry(index: int, rng: random.Random) -> Entry:
     exclusions = [rng.choice(EXCLUSION_TEMPLATES).format(**words)] if rng.random() < 0.3 else []
     numbered = [f"{n}）{item}" for n, item in enumerate(items, 1)]
     text = "\n".join([description, *numbered, *(f"（注：{e}）" for e in exclusions)])
-    return Entry(id="".join(product.split()), product=product, category=CATEGORIES[index % len(CATEGORIES)],
+    return Entry(id=entry_id(product), product=product, category=CATEGORIES[index % len(CATEGORIES)],
                  page=index // 8 + 1, description=description, items=items, exclusions=exclusions, text=text)
 
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eval.questions import QuestionSetError, compact, load_question_set
+from eval.questions import QuestionSetError, load_question_set
+from ingest.models import entry_id
 from tests.eval.conftest import write_jsonl
 
 GOOD = {"id": "q1", "question": "数据库转换服务包括工具授权吗？", "history": [], "lang": "zh",
@@ -57,7 +58,7 @@ def test_empty_or_unreadable_sets_are_errors(tmp_path: Path) -> None:
 
 
 def test_product_names_compare_without_whitespace() -> None:
-    assert compact("苍穹 PaaS 实验室") == compact("苍穹PaaS\u3000实验室") == "苍穹PaaS实验室"
+    assert entry_id("苍穹 PaaS 实验室") == entry_id("苍穹PaaS\u3000实验室") == "苍穹PaaS实验室"
 
 
 @pytest.mark.parametrize(("changes", "expected"), [

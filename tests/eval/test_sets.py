@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.questions import compact, load_question_set
+from eval.questions import load_question_set
+from ingest.models import entry_id
 from ingest import load_catalog
 
 SETS = Path(__file__).resolve().parents[2] / "eval" / "sets"
@@ -25,16 +26,16 @@ def test_labels_are_catalog_products_and_facts_are_catalog_wording(name: str, ca
     products, flat = catalog_text
     questions = load_question_set(SETS / name)
     for q in questions:
-        assert {compact(p) for p in q.gold + q.gold_all} <= products, q.id
+        assert {entry_id(p) for p in q.gold + q.gold_all} <= products, q.id
         assert set(q.gold_all) <= set(q.gold), q.id
         assert q.abstain or q.gold, q.id
         for alternatives in q.facts:
-            assert any(compact(a) in flat for a in alternatives), (q.id, alternatives)
+            assert any(entry_id(a) in flat for a in alternatives), (q.id, alternatives)
 
 
 def test_dev_set_has_the_required_mix() -> None:
     questions = load_question_set(SETS / "dev.jsonl")
-    per_product = Counter(compact(p) for q in questions for p in q.gold)
+    per_product = Counter(entry_id(p) for q in questions for p in q.gold)
     assert len(questions) >= 160
     assert len(per_product) == 25 and min(per_product.values()) >= 4  # 24 products + 说明
     assert sum(q.lang == "en" for q in questions) >= 20
@@ -42,5 +43,5 @@ def test_dev_set_has_the_required_mix() -> None:
     assert sum(bool(q.gold_all) for q in questions) >= 10
     assert sum(q.abstain for q in questions) >= 20
     for verdict in ("included", "not_included"):
-        asked = {compact(p) for q in questions if q.verdict == verdict for p in q.gold}
+        asked = {entry_id(p) for q in questions if q.verdict == verdict for p in q.gold}
         assert asked >= set(per_product) - {"说明"}, verdict

@@ -1,6 +1,10 @@
 """Shared fixtures and fakes. Package-specific fixtures live in tests/<package>/conftest.py."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -36,3 +40,22 @@ def fake_list_chat_model():
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     return lambda *replies: FakeListChatModel(responses=list(replies))
+
+
+@contextmanager
+def _local_http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def local_http_server() -> Iterator[Callable[[type[BaseHTTPRequestHandler]], str]]:
+    """Serves a stub handler on a free loopback port for the test; returns its base URL."""
+    with ExitStack() as stack:
+        yield lambda handler: stack.enter_context(_local_http_server(handler))

@@ -3,8 +3,7 @@ client talking HTTP to a stub OpenAI-compatible server."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -114,13 +113,8 @@ class _StubOpenAI(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def stub_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _StubOpenAI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+def stub_server(local_http_server) -> str:
+    return local_http_server(_StubOpenAI) + "/v1"
 
 
 def test_real_chat_openai_client_over_http(bot_with, stub_server, monkeypatch):

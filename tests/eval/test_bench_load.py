@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -31,13 +29,8 @@ class ChatHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def chat_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ChatHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def chat_server(local_http_server) -> str:
+    return local_http_server(ChatHandler)
 
 
 def test_outcomes_are_counted_apart(chat_server: str) -> None:

@@ -137,7 +137,9 @@ class ScopeJudge:
 
     def glossary_terms(self, text: str) -> list[str]:
         """The glossary and English-term words the text uses (single characters too: 慢, 卡)."""
-        return [term for term, _ in self._terms if _mentions(text, term) or (len(term) == 1 and term in text)]
+        lowered, normalised = text.lower(), _norm(text)
+        return [term for term, _ in self._terms
+                if _mentioned(lowered, normalised, term) or (len(term) == 1 and term in text)]
 
     def content_words(self, text: str) -> list[str]:
         """Words that can name a thing asked about: content parts of speech, no single Chinese characters."""
@@ -160,10 +162,12 @@ class ScopeJudge:
         customer's own "按审计要求" is the purpose, not the thing asked about)."""
         rest = ITSELF.sub(" ", PURPOSE.sub(" ", topic)).lower()
         found: list[Concept] = []
+        normalised = _norm(rest)
         for term, forms in self._terms:
-            if _mentions(rest, term):
+            if _mentioned(rest, normalised, term):
                 found.append(Concept(term, forms))
                 rest = _remove(rest, term)
+                normalised = _norm(rest)
         merged: dict[frozenset[str], Concept] = {}
         for concept in found:
             merged.setdefault(concept.variants, concept)
@@ -282,9 +286,21 @@ def _pos_tokenizer(user_words: frozenset[str]):  # noqa: ANN202 - jieba has no t
 
 
 def _mentions(text: str, term: str) -> bool:
-    if _LATIN_TERM.match(term):
-        return _latin_pattern(term).search(text.lower()) is not None
-    return len(_norm(term)) >= 2 and _norm(term) in _norm(text)
+    return _mentioned(text.lower(), _norm(text), term)
+
+
+def _mentioned(lowered: str, normalised: str, term: str) -> bool:
+    """`_mentions` on a text lowered and normalised once, for loops over the whole glossary."""
+    latin, normalised_term = _term_form(term)
+    if latin:
+        return _latin_pattern(term).search(lowered) is not None
+    return len(normalised_term) >= 2 and normalised_term in normalised
+
+
+@lru_cache(maxsize=None)
+def _term_form(term: str) -> tuple[bool, str]:
+    """(is it a Latin term, its normalised form): asked for every glossary term on every question."""
+    return _LATIN_TERM.match(term) is not None, _norm(term)
 
 
 def _remove(text: str, term: str) -> str:

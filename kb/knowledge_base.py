@@ -78,8 +78,7 @@ class KnowledgeBase:
         def dense_search(query: str, n: int, category: str | None) -> list[tuple[str, float]]:
             try:
                 if not dense:
-                    self.client.get_collection(build.collection)
-                    dense.append(DenseIndex(self.client, build.collection, self.embeddings))
+                    dense.append(DenseIndex(self.client.get_collection(build.collection), self.embeddings))
                 return dense[0].search(query, n, category)
             except Exception as error:
                 raise self._store_error(error, build.collection) from error

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -75,21 +75,26 @@ class QueryExpander:
     """Adds the other terms of every glossary group a query mentions."""
 
     def __init__(self, groups: Sequence[Sequence[str]]) -> None:
-        self._groups = [list(group) for group in groups]
+        # each term with its matcher, built once: a query is checked against every term of the glossary
+        self._groups = [[(term, self._matcher(term.lower())) for term in group] for group in groups]
 
     @staticmethod
-    def _mentions(query: str, term: str) -> bool:
-        term = term.lower()
+    def _matcher(term: str) -> Callable[[str, str], bool]:
+        """A test on (lowered query, lowered query without whitespace)."""
         if _LATIN.match(term):
-            return re.search(rf"(?<![a-z]){re.escape(term)}(?:s|es|d|ed|ing)?(?![a-z])", query) is not None
-        return "".join(term.split()) in "".join(query.split())
+            pattern = re.compile(rf"(?<![a-z]){re.escape(term)}(?:s|es|d|ed|ing)?(?![a-z])")
+            return lambda lowered, squeezed: pattern.search(lowered) is not None
+        squeezed_term = "".join(term.split())
+        return lambda lowered, squeezed: squeezed_term in squeezed
 
     def expansions(self, query: str) -> list[str]:
         lowered = query.lower()
+        squeezed = "".join(lowered.split())
         terms: list[str] = []
         for group in self._groups:
-            if any(self._mentions(lowered, term) for term in group):
-                terms += [term for term in group if not self._mentions(lowered, term)]
+            mentioned = [matches(lowered, squeezed) for _, matches in group]
+            if any(mentioned):
+                terms += [term for (term, _), hit in zip(group, mentioned, strict=True) if not hit]
         return terms
 
 

@@ -149,7 +149,9 @@ class ProductMatcher:
 
     def _english_matches(self, text: str) -> list[_Candidate]:
         lowered = text.lower()
-        found = []
+        found: list[_Candidate] = []
+        if not any("a" <= char <= "z" for char in lowered):
+            return found  # most questions are all Chinese: no English name can match, skip the fuzzy scan
         for alias, pattern in self._english:
             hit = pattern.search(lowered)
             if hit:

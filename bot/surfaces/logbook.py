@@ -35,6 +35,9 @@ CREATE INDEX IF NOT EXISTS exchanges_created_at ON exchanges (created_at);
 """
 
 _SECONDS_PER_DAY = 86_400
+# Retention is counted in days: deleting old rows once an hour is soon enough, and a DELETE (a second
+# write transaction) after every answer cost the serving path as much as the insert.
+_PRUNE_EVERY_SECONDS = 3_600
 
 
 class LoggedExchange(BaseModel):
@@ -61,14 +64,17 @@ class Logbook:
         self.path = path
         self.retention_days = retention_days
         self._lock = threading.Lock()
+        self._pruned_at = float("-inf")
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self.prune()
 
     def prune(self, now: float | None = None) -> int:
-        cutoff = (now if now is not None else time.time()) - self.retention_days * _SECONDS_PER_DAY
+        now = now if now is not None else time.time()
+        cutoff = now - self.retention_days * _SECONDS_PER_DAY
         with self._lock:
+            self._pruned_at = now
             return self._db.execute("DELETE FROM exchanges WHERE created_at < ?", (cutoff,)).rowcount
 
     def record(self, question: str, answer: Answer, *, surface: str, session: str = "",
@@ -83,7 +89,8 @@ class Logbook:
                 (created_at, surface, session, question, answer.answer, int(answer.abstained), answer.verdict,
                  citations, answer.catalog_version),
             ).lastrowid
-        self.prune(now=created_at)
+        if created_at - self._pruned_at >= _PRUNE_EVERY_SECONDS:
+            self.prune(now=created_at)
         return int(row_id)
 
     def set_feedback(self, exchange_id: int, helpful: bool) -> bool:

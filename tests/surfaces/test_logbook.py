@@ -25,13 +25,23 @@ def test_feedback_on_an_unknown_exchange_changes_nothing(logbook: Logbook) -> No
     assert not logbook.set_feedback(12345, helpful=False)
 
 
-def test_rows_older_than_the_retention_are_pruned(tmp_path: Path) -> None:
+def test_rows_older_than_the_retention_are_pruned_within_the_hour(tmp_path: Path) -> None:
     book = Logbook(tmp_path / "log.sqlite3", retention_days=1)
     now = time.time()
     book.record("old", ABSTAINED, surface="web", now=now - 3 * 86_400)
-    book.record("new", ABSTAINED, surface="web", now=now)
+    book.record("new", ABSTAINED, surface="web", now=now + 3_600)
     assert [e.question for e in book.recent()] == ["new"]
     book.close()
+
+
+def test_rows_older_than_the_retention_are_pruned_on_opening(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    book = Logbook(path, retention_days=1)
+    book.record("old", ABSTAINED, surface="web", now=time.time() - 3 * 86_400)
+    book.close()
+    reopened = Logbook(path, retention_days=1)
+    assert reopened.recent() == []
+    reopened.close()
 
 
 def test_log_survives_reopening(tmp_path: Path) -> None:

@@ -10,14 +10,16 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, Literal, Protocol
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sse_starlette.sse import EventSourceResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.models import Answer, StreamEvent
@@ -133,6 +135,13 @@ def _chunk(completion_id: str, created: int, delta: dict[str, str], finish_reaso
 
 def build_router(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None, catalog_info: Any) -> APIRouter:
     router = APIRouter()
+    answer_slots = CapacityLimiter(settings.answer_workers)
+
+    def answer_and_log(question: str, history: list[dict[str, str]], session: str) -> Answer:
+        answer = bot.ask(question, history)
+        if logbook is not None:
+            logbook.record(question, answer, surface="api", session=session)
+        return answer
 
     @router.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -153,9 +162,8 @@ def build_router(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None,
                 _stream_events(bot, question, history, completion_id, created, logbook, session),
                 ping=15,
             )
-        answer = await run_in_threadpool(bot.ask, question, history)
-        if logbook is not None:
-            await run_in_threadpool(logbook.record, question, answer, surface="api", session=session)
+        answer = await anyio.to_thread.run_sync(partial(answer_and_log, question, history, session),
+                                                limiter=answer_slots)
         return completion_body(answer, completion_id, created)
 
     return router

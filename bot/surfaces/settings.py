@@ -25,6 +25,9 @@ class ServeSettings(BaseModel):
     max_question_chars: int = Field(default=MAX_QUESTION_CHARS, ge=1)
     rate_limit_per_minute: int = Field(default=240, ge=1)
     max_in_flight: int = Field(default=32, ge=1)
+    # Answers are CPU-bound Python: a few threads served first-come first-served beat 40 threads sharing
+    # the GIL (32 API clients: p95 408 -> see BENCHMARKS.md), and the in-flight cap still bounds the queue.
+    answer_workers: int = Field(default=2, ge=1)
     body_timeout_seconds: int = Field(default=10, ge=1)
     staff_password: str | None = Field(default=None, repr=False, description="user `staff`; None leaves /staff open")
 
@@ -47,5 +50,6 @@ ENV_VARIABLES = {
     "max_question_chars": "KB_MAX_QUESTION_CHARS",
     "rate_limit_per_minute": "KB_RATE_LIMIT_PER_MINUTE",
     "max_in_flight": "KB_MAX_IN_FLIGHT",
+    "answer_workers": "KB_ANSWER_WORKERS",
     "body_timeout_seconds": "KB_BODY_TIMEOUT_SECONDS",
 }

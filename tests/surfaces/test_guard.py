@@ -3,10 +3,12 @@ the same on the live server with the real bot."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -84,6 +86,34 @@ def test_overload_sheds_with_503_instead_of_queueing(tmp_path: Path) -> None:
         assert statuses.count(503) >= 4
         assert set(statuses) <= {200, 503}
         assert post(url, json=QUESTION).status_code == 200  # recovers once the burst is over
+
+
+class PeakCountingBot(FakeBot):
+    """Records how many answers were being computed at the same time."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(delay=delay)
+        self.running = self.peak = 0
+        self._lock = threading.Lock()
+
+    def ask(self, question: str, history: list[Any] | None = None) -> Any:
+        with self._lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            return super().ask(question, history)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def test_answers_queue_for_a_few_workers_instead_of_failing(tmp_path: Path) -> None:
+    bot = PeakCountingBot(delay=0.2)
+    app = make_app(bot, tmp_path, answer_workers=2, max_in_flight=8)
+    with serve_in_thread(app) as url, ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: post(url, json=QUESTION).status_code, range(6)))
+    assert statuses == [200] * 6
+    assert bot.peak == 2
 
 
 def test_a_body_that_never_arrives_times_out_and_frees_its_slot(tmp_path: Path) -> None:

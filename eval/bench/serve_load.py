@@ -83,9 +83,11 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
                f"{r.throughput_rps:.1f}", fmt(r.p50_ms), fmt(r.p95_ms), fmt(r.p99_ms)] for r in loads],
         notes=[f"Server configured for the benchmark with {env_text} (the load clients all come from 127.0.0.1, "
                "one client to the per-client limiter); the in-flight cap keeps its default (`KB_MAX_IN_FLIGHT`), "
-               "so clients beyond it get 503.",
-               f"Each client (httpx, asyncio, one process) sends single-turn questions of the set back to back for "
-               f"{load_seconds:g} s or 1,000 requests, whichever comes first; latencies are over 200 answers only.",
+               "so clients beyond it get 503; answers are computed by `KB_ANSWER_WORKERS` threads, first come first "
+               "served.",
+               f"Each client (aiohttp, asyncio, one process for all) sends single-turn questions of the set back to "
+               f"back for {load_seconds:g} s or 1,000 requests, whichever comes first, and after a 429 or 503 waits "
+               "as its Retry-After asks; latencies are over 200 answers only.",
                f"The set has {len(questions)} single-turn questions, so under load each is asked many times and "
                "repeats reuse the server's in-process caches (e.g. query embeddings), as popular questions do in "
                "production; the warm answer benchmark times each question about once.",

@@ -8,7 +8,7 @@ import pytest
 from eval.bench.load import run_load
 
 # The tiny server answers by the question it gets, so each outcome class is exercised on purpose.
-STATUS_BY_QUESTION = {"ok": 200, "limit": 429, "busy": 503, "broken": 500, "blank": 200}
+STATUS_BY_QUESTION = {"ok": 200, "limit": 429, "busy": 503, "broken": 500, "blank": 200, "busy for a second": 503}
 
 
 class ChatHandler(BaseHTTPRequestHandler):
@@ -20,6 +20,8 @@ class ChatHandler(BaseHTTPRequestHandler):
         data = json.dumps(payload).encode()
         self.send_response(status if self.path == "/v1/chat/completions" else 404)
         self.send_header("Content-Type", "application/json")
+        if question == "busy for a second":
+            self.send_header("Retry-After", "1")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -59,7 +61,14 @@ def test_refused_connections_are_failures() -> None:
 
     assert result.failed == result.requests == 4
     assert result.ok == 0 and result.p95_ms is None
-    assert set(result.failure_kinds) == {"ConnectError"}
+    assert set(result.failure_kinds) == {"ClientConnectorError"}
+
+
+def test_shed_clients_wait_as_retry_after_asks(chat_server: str) -> None:
+    result = run_load(chat_server, ["busy for a second"], clients=2, duration_s=1.5, max_requests_per_client=100)
+
+    assert result.overloaded == result.requests == 4  # two each: at 0 s and after the one-second wait
+    assert result.failed == 0
 
 
 def test_no_questions_is_refused() -> None:

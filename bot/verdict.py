@@ -42,6 +42,10 @@ _GENERIC = frozenset(
 # "根据客户业务需求…", "按财务审计要求…": the need a clause starts from is not what it delivers, so a
 # question about that need ("包含财务审计本身吗", "会帮我们确定业务需求吗") must not read it as a yes.
 PURPOSE = re.compile(r"(根据|按照|按|基于|针对|为了)[^，,；;。：:]{0,16}?(需求|要求|需要)")
+# "…形成新的数据中心并支持继续进行业务操作": what the customer can go on doing once the work is done. It
+# answers "还能继续做业务吗", but is no yes to work done `for_us` ("会替我们做日常业务操作吗").
+ENABLED = re.compile(r"(支持|便于|以便)(客户|您)?(继续|正常|顺利)?(进行|开展)[^，,；;。：:]{0,12}")
+FOR_US = re.compile(r"替|代(我们|我|客户|为)|帮(我们|我|咱们|客户)")
 # "云审计服务包含财务审计本身吗": the activity itself, not the product's work for it
 ITSELF = re.compile(r"本身|自身|itself|themselves|the actual|实际的|亲自")
 # characters that can follow the thing a clause delivers; any other Chinese character after it makes it a
@@ -186,7 +190,8 @@ class ScopeJudge:
             merged.setdefault(frozenset([word]), Concept(word, frozenset([word])))
         return list(merged.values())
 
-    def best_clause(self, concepts: list[Concept], entry: Entry, kinds: set[str], itself: bool = False) -> ClauseMatch | None:
+    def best_clause(self, concepts: list[Concept], entry: Entry, kinds: set[str], itself: bool = False,
+                    for_us: bool = False) -> ClauseMatch | None:
         """The clause covering most concepts; a concept in the product's own name is covered everywhere,
         except when the question asks about the activity `itself` (then a concept must be what a clause
         delivers, not a modifier of it)."""
@@ -203,6 +208,8 @@ class ScopeJudge:
                 continue  # an exclusion must itself mention what is asked about, beyond the product's own name
             # what a clause delivers, not the customer's need it starts from ("根据财务审计需求")
             delivered = clause if kind == "exclusion" else PURPOSE.sub(" ", clause)
+            if for_us:
+                delivered = ENABLED.sub(" ", delivered)
             if itself and kind != "exclusion":
                 covered = sum(c.delivered_in(delivered) for c in concepts) / len(concepts)
             else:
@@ -222,7 +229,8 @@ class ScopeJudge:
         if exclusion and exclusion.coverage >= INCLUDED_COVERAGE:
             return "excluded", exclusion
         itself = bool(ITSELF.search(topic))
-        inclusion = self.best_clause(concepts, entry, {"description", "item", "note"}, itself)
+        inclusion = self.best_clause(concepts, entry, {"description", "item", "note"}, itself,
+                                     for_us=bool(FOR_US.search(topic)))
         if (inclusion and inclusion.coverage >= INCLUDED_COVERAGE and not _negated(inclusion.clause, concepts)
                 and self._action_covered(topic, concepts, inclusion)):
             return "included", inclusion

@@ -91,6 +91,12 @@ def test_what_a_clause_delivers_is_still_a_yes(judge, entry, product, topic):
     assert judge.judge(topic, entry(product))[0] == "included"
 
 
+def test_what_a_clause_enables_the_customer_to_do_is_no_yes_to_doing_it_for_them(judge, entry):
+    # "形成新的数据中心并支持继续进行业务操作": the customer carries on its business; nobody does it for them
+    assert judge.judge("会替我们做日常业务操作", entry("组织拆分服务"))[0] == "not_listed"
+    assert judge.judge("新组织能继续做业务", entry("组织拆分服务"))[0] == "included"
+
+
 def test_the_asked_action_must_be_in_the_clause_not_only_its_objects(judge, entry):
     # the lab's clause names 技术 and 人才 (building a talent pipeline), not recruiting
     assert judge.judge("招聘技术人才", entry("苍穹 PaaS 实验室"))[0] == "not_listed"

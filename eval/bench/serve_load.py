@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from eval.bench.load import CHAT_PATH, LoadResult, run_load
+from eval.bench.load import CHAT_PATH, LoadResult, run_load_in_own_process
 from eval.bench.results import Measurement, Section, at_most, counted
 from eval.bench.serving import Server, running_server
 from eval.bench.stats import fmt
@@ -47,7 +47,7 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
         ready_s.append(server.ready_s)
         warm_up(server, questions)
         rss_warm = server.rss_mb()
-        loads = [run_load(server.base_url, questions, n, load_seconds) for n in clients]
+        loads = [run_load_in_own_process(server.base_url, questions, n, load_seconds) for n in clients]
         rss_after = server.rss_mb()
         serve_command = server.command
 
@@ -85,7 +85,7 @@ def serve_sections(context: BenchContext, clients: list[int], load_seconds: floa
                "one client to the per-client limiter); the in-flight cap keeps its default (`KB_MAX_IN_FLIGHT`), "
                "so clients beyond it get 503; answers are computed by `KB_ANSWER_WORKERS` threads, first come first "
                "served.",
-               f"Each client (aiohttp, asyncio, one process for all) sends single-turn questions of the set back to "
+               f"Each client (aiohttp, asyncio, one fresh process for all) sends single-turn questions of the set back to "
                f"back for {load_seconds:g} s or 1,000 requests, whichever comes first, and after a 429 or 503 waits "
                "as its Retry-After asks; latencies are over 200 answers only.",
                f"The set has {len(questions)} single-turn questions, so under load each is asked many times and "

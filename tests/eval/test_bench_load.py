@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from eval.bench.load import run_load
+from eval.bench.load import run_load, run_load_in_own_process
 
 # The tiny server answers by the question it gets, so each outcome class is exercised on purpose.
 STATUS_BY_QUESTION = {"ok": 200, "limit": 429, "busy": 503, "broken": 500, "blank": 200, "busy for a second": 503}
@@ -74,3 +74,9 @@ def test_shed_clients_wait_as_retry_after_asks(chat_server: str) -> None:
 def test_no_questions_is_refused() -> None:
     with pytest.raises(ValueError):
         run_load("http://127.0.0.1:1", [], clients=1)
+
+
+def test_load_in_its_own_process_reports_the_same_outcomes(chat_server: str) -> None:
+    result = run_load_in_own_process(chat_server, ["ok", "busy"], clients=2, duration_s=30, max_requests_per_client=4)
+
+    assert (result.requests, result.ok, result.overloaded, result.failed) == (8, 4, 4, 0)

@@ -1,10 +1,8 @@
 """Dense retrieval: the nearest chunks of a Chroma collection, with cosine similarities as scores."""
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
-
-from langchain_core.embeddings import Embeddings
 
 # Embedding cost grows with the square of the length (a pasted 2,000-character message took seconds);
 # the question is usually at the end of a long message, and BM25 still reads all of it.
@@ -16,10 +14,10 @@ class DenseIndex:
     text and metadata, and fetching them again made a query 3.4 ms instead of 1.1 ms (LangChain's Chroma
     wrapper always fetches them)."""
 
-    def __init__(self, collection: Any, embeddings: Embeddings) -> None:
+    def __init__(self, collection: Any, embed_query: Callable[[str], list[float]]) -> None:
         self._collection = collection
-        # the bot and the web app often search the same text twice (retrieve, then re-rank or cite)
-        self._embed_query = lru_cache(maxsize=1024)(embeddings.embed_query)
+        # cached and shared with the example memory (KnowledgeBase.embed_query): one vector per question
+        self._embed_query = embed_query
 
     def search(self, query: str, n: int, category: str | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `n` nearest chunks; the collection uses cosine distance."""

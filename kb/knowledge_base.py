@@ -1,6 +1,7 @@
 """The public face of the knowledge base: open, ingest a catalog edition, search, match product names."""
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable
@@ -12,8 +13,13 @@ from ingest.models import Catalog
 from kb import store
 from kb.chunks import make_chunks
 from kb.dense import DenseIndex
+from kb.dense import MAX_QUERY_CHARS
 from kb.embeddings import embedder_slug, make_embeddings
 from kb.errors import EmptyKnowledgeBase, KBError, StoreCorrupt, UnknownVersion
+from kb.examples import (Example, ExampleCheck, ExampleError, ExampleMemory, append_staff_example, check_examples,
+                         embed_examples, load_examples, read_vectors, shipped_vector_file, staff_file, vector_file,
+                         write_vectors)
+from kb.locking import writer_lock
 from kb.lexical import load_lexical, save_lexical
 from kb.models import EntryHit, ProductMatch, VersionInfo
 from kb.names import ProductMatcher
@@ -34,6 +40,7 @@ class KnowledgeBase:
         self.slug = embedder_slug(settings.embeddings)
         self._retriever: Retriever | None = None
         self._loaded_stamp: tuple[int, int] | None = None
+        self._memory: tuple[tuple, ExampleMemory, ExampleCheck] | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> KnowledgeBase:
@@ -47,6 +54,13 @@ class KnowledgeBase:
     @cached_property
     def embeddings(self) -> Embeddings:
         return make_embeddings(self.settings.embeddings)
+
+    @cached_property
+    def embed_query(self) -> Callable[[str], list[float]]:
+        """The question's vector, computed once per text and shared by dense search and the example
+        memory. Embedding cost grows with the square of the length: only the last characters count."""
+        embed = functools.lru_cache(maxsize=1024)(self.embeddings.embed_query)
+        return lambda text: embed(text[-MAX_QUERY_CHARS:])
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -78,7 +92,7 @@ class KnowledgeBase:
         def dense_search(query: str, n: int, category: str | None) -> list[tuple[str, float]]:
             try:
                 if not dense:
-                    dense.append(DenseIndex(self.client.get_collection(build.collection), self.embeddings))
+                    dense.append(DenseIndex(self.client.get_collection(build.collection), self.embed_query))
                 return dense[0].search(query, n, category)
             except Exception as error:
                 raise self._store_error(error, build.collection) from error
@@ -98,7 +112,9 @@ class KnowledgeBase:
         if self._active_build() is None:
             from ingest import BUNDLED_CATALOG, load_catalog
 
-            self.ingest(load_catalog(BUNDLED_CATALOG))
+            with self.writing("first ingest of the bundled catalog"):
+                if self._active_build() is None:  # another process may have built it while we waited
+                    self.ingest(load_catalog(BUNDLED_CATALOG))
 
     @property
     def catalog(self) -> Catalog:
@@ -138,8 +154,18 @@ class KnowledgeBase:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def ingest(self, catalog: Catalog, progress: Callable[[int], None] = lambda n: None) -> VersionInfo:
-        """Build the edition beside the serving one, verify it, then switch the pointer atomically."""
+    def writing(self, purpose: str, wait: bool = True) -> Any:
+        """The KB_HOME writer lock (re-entrant): one ingest or example write at a time."""
+        return writer_lock(self.settings.home, purpose, wait=wait)
+
+    def ingest(self, catalog: Catalog, progress: Callable[[int], None] = lambda n: None,
+               wait: bool = True) -> VersionInfo:
+        """Build the edition beside the serving one, verify it, then switch the pointer atomically; one
+        writer at a time (a second ingest waits, or raises KBLocked without `wait`)."""
+        with self.writing(f"ingest {catalog.catalog_version}", wait=wait):
+            return self._ingest(catalog, progress)
+
+    def _ingest(self, catalog: Catalog, progress: Callable[[int], None]) -> VersionInfo:
         started = time.perf_counter()
         chunks = make_chunks(catalog)
         build_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
@@ -151,6 +177,7 @@ class KnowledgeBase:
                                                 reused, progress)
             self.registry.save_catalog(name, catalog)
             save_lexical(self.registry.build_dir(name) / "bm25", catalog, chunks)
+            check = self._sync_examples(catalog)
         except BaseException as error:
             store.delete_collection(client, name)
             self.registry.remove_build_files(name)
@@ -161,6 +188,8 @@ class KnowledgeBase:
             version=catalog.catalog_version, collection=name, embeddings=self.settings.embeddings,
             source=catalog.source, entries=len(catalog.entries), chunks=len(chunks), reembedded=reembedded,
             reused=len(chunks) - reembedded, seconds=round(time.perf_counter() - started, 3),
+            examples=len(check.active), examples_seeded=check.seeded,
+            stale_examples=[f"{stale.example.question} ({stale.reason})" for stale in check.stale],
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         with self.registry.update() as data:
@@ -183,3 +212,70 @@ class KnowledgeBase:
             if name.startswith(prefix) and name not in kept:
                 store.delete_collection(self.client, name)
                 self.registry.remove_build_files(name)
+
+    # -- the example memory ----------------------------------------------------------------------
+
+    def _vector_cache(self) -> dict:
+        """Known example vectors for this embedder: KB_HOME's cache over the shipped one."""
+        vectors = read_vectors(shipped_vector_file(self.slug))
+        vectors.update(read_vectors(vector_file(self.settings.home, self.slug)))
+        return vectors
+
+    def _sync_examples(self, catalog: Catalog) -> ExampleCheck:
+        """Check the examples against `catalog`, embed those never embedded, and mirror the active ones
+        into the edition's Chroma collection (`ex-<version>-<embedder>`) beside its clauses."""
+        check = check_examples(load_examples(self.settings.home), catalog)
+        vectors = self._vector_cache()
+        if embed_examples(check.active, vectors, self.embeddings.embed_query):
+            write_vectors(vector_file(self.settings.home, self.slug), vectors)
+        store.mirror_examples(self.client, store.examples_collection_name(catalog.catalog_version, self.slug),
+                              check.active, vectors)
+        return check
+
+    def _examples_stamp(self) -> tuple:
+        path = staff_file(self.settings.home)
+        try:
+            stat = path.stat()
+            return (self.registry.stamp(), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return (self.registry.stamp(), 0, 0)
+
+    def example_memory(self) -> ExampleMemory:
+        """The examples that vote on the active edition; reloaded when staff add one or the edition
+        changes (a stat per call), embedding only what is new."""
+        stamp = self._examples_stamp()
+        if self._memory is None or self._memory[0] != stamp:
+            check = check_examples(load_examples(self.settings.home), self.catalog)
+            vectors = self._vector_cache()
+            if embed_examples(check.active, vectors, self.embed_query):
+                write_vectors(vector_file(self.settings.home, self.slug), vectors)
+            self._memory = (stamp, ExampleMemory(check.active, vectors), check)
+        return self._memory[1]
+
+    def examples_check(self) -> ExampleCheck:
+        self.example_memory()
+        assert self._memory is not None
+        return self._memory[2]
+
+    def add_example(self, example: Example) -> Example:
+        """A staff example: checked against the active edition, stored in KB_HOME, embedded now, and
+        voting from the next answer on."""
+        catalog = self.catalog
+        unknown = [p for p in [*example.products, *example.covered_by] if catalog.entry(p) is None]
+        if unknown:
+            raise ExampleError(f"unknown product {unknown[0]!r} in the {catalog.catalog_version} edition",
+                               "see `kbbot catalog` for the product names")
+        if not example.abstain and not example.products:
+            raise ExampleError("an example needs --product or --abstain")
+        if example.abstain and (example.products or example.verdict):
+            raise ExampleError("a declined example names no product and no verdict")
+        if example.clause and not any("".join(example.clause.split()) in "".join(catalog.entry(p).text.split())
+                                      for p in example.products):
+            raise ExampleError("the clause is not text of the example's product", "copy it from `kbbot catalog`")
+        named = example.model_copy(update={"products": [catalog.entry(p).product for p in example.products]})
+        with self.writing("add an example"):
+            append_staff_example(self.settings.home, named)
+            vectors = read_vectors(vector_file(self.settings.home, self.slug))
+            if embed_examples([named], vectors, self.embed_query):
+                write_vectors(vector_file(self.settings.home, self.slug), vectors)
+        return named

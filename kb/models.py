@@ -68,3 +68,6 @@ class VersionInfo(BaseModel):
     seconds: float = 0.0
     built_at: str
     active: bool = False
+    examples: int = 0
+    examples_seeded: bool = False
+    stale_examples: list[str] = []

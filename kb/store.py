@@ -14,6 +14,7 @@ from kb.registry import REBUILD_HINT
 from kb.settings import Settings
 
 COLLECTION_PREFIX = "kb-"
+EXAMPLES_PREFIX = "ex-"
 
 
 def collection_name(version: str, slug: str, build_id: str) -> str:
@@ -119,3 +120,27 @@ def delete_collection(client: Any, name: str) -> None:
         client.delete_collection(name)
     except Exception:
         pass  # already gone: nothing to clean
+
+
+def examples_collection_name(version: str, slug: str) -> str:
+    return f"{EXAMPLES_PREFIX}{version}-{slug}"
+
+
+def mirror_examples(client: Any, name: str, examples: Sequence[Any], vectors: dict[str, Any]) -> None:
+    """The edition's example collection holds exactly the examples that vote on it (ids: question hashes)."""
+    collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"})
+    wanted = {example.key: example for example in examples if example.key in vectors}
+    stored = set(collection.get(include=[])["ids"])
+    gone = sorted(stored - set(wanted))
+    if gone:
+        collection.delete(ids=gone)
+    fresh = [example for key, example in wanted.items() if key not in stored]
+    batch = min(client.get_max_batch_size(), 512)
+    for start in range(0, len(fresh), batch):
+        part = fresh[start : start + batch]
+        collection.add(
+            ids=[e.key for e in part], embeddings=[np.asarray(vectors[e.key], dtype=np.float32).tolist() for e in part],
+            documents=[e.question for e in part],
+            metadatas=[{"products": "|".join(e.products), "verdict": e.verdict or "", "abstain": e.abstain,
+                        "writer": e.writer} for e in part],
+        )

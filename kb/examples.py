@@ -1,0 +1,245 @@
+"""The example memory: labelled customer questions (product, clause, verdict, decline) whose nearest
+neighbours vote on a new question's answer.
+
+Written examples live in `data/examples/*.jsonl` (shipped) and `$KB_HOME/examples.jsonl` (added by
+staff; a later line for the same question overrides an earlier one, so staff can correct a shipped
+label). Each is checked against the active catalog edition: an example whose product is gone or whose
+clause is no longer in its entry is stale and does not vote. A catalog none of whose products any
+example names (another vendor's) is seeded from its own clause structure (kb.seed), so the memory is
+never empty.
+
+Vectors are the KB embedder's *query* vectors (an example is a question, compared with a question),
+kept per embedder in `$KB_HOME/examples-<embedder>.npz` keyed by the question's hash, so an unchanged
+example is never embedded twice; the shipped `data/examples/vectors-<embedder>.npz` seeds that cache.
+`kb.knowledge_base` mirrors them into a Chroma collection per edition beside the clauses."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field, ValidationError
+
+from ingest.models import Catalog, entry_id
+from kb.errors import KBError
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
+STAFF_FILE = "examples.jsonl"
+STAFF_WRITER = "staff"
+SEED_WRITER = "seed"
+ExampleVerdict = Literal["included", "excluded", "not_listed"]
+
+
+class ExampleError(KBError):
+    """A malformed example file or an example naming no product of the catalog."""
+
+    def __init__(self, message: str, hint: str = "fix the line, or see README 'Example memory'") -> None:
+        super().__init__(message, hint)
+
+
+class Example(BaseModel):
+    """One labelled question: what a correct answer cites, says and whether it declines."""
+
+    question: str = Field(min_length=1)
+    lang: Literal["zh", "en"] = "zh"
+    products: list[str] = Field(default_factory=list, description="catalog products that answer it, best first")
+    clause: str | None = Field(default=None, description="the catalog text that decides it, verbatim")
+    verdict: ExampleVerdict | None = None
+    abstain: bool = False
+    writer: str = STAFF_WRITER
+    covered_by: list[str] = Field(default_factory=list, description="for not_listed: the product that does cover it")
+
+    @property
+    def key(self) -> str:
+        """The question's identity (and its vector's): whitespace and case do not matter."""
+        return question_key(self.question)
+
+
+def question_key(question: str) -> str:
+    return hashlib.sha1("".join(question.lower().split()).encode("utf-8")).hexdigest()[:20]
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def read_example_file(path: Path) -> list[Example]:
+    """Every line of one JSON Lines file; a bad line is an error naming the file and line."""
+    examples = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ExampleError(f"{path}: cannot be read ({error})") from error
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            examples.append(Example.model_validate_json(line))
+        except ValidationError as error:
+            detail = error.errors()[0]
+            where = ".".join(str(part) for part in detail["loc"]) or "line"
+            raise ExampleError(f"{path}:{number}: {where}: {detail['msg']}") from None
+    return examples
+
+
+def bundled_files(directory: Path = EXAMPLES_DIR) -> list[Path]:
+    return sorted(directory.glob("*.jsonl"))
+
+
+def staff_file(home: Path) -> Path:
+    return home / STAFF_FILE
+
+
+def load_examples(home: Path, directory: Path = EXAMPLES_DIR) -> list[Example]:
+    """Shipped examples then staff ones; the last line for a question wins."""
+    files = [*bundled_files(directory)]
+    if staff_file(home).exists():
+        files.append(staff_file(home))
+    latest: dict[str, Example] = {}
+    for path in files:
+        for example in read_example_file(path):
+            latest.pop(example.key, None)  # re-insert, so the order follows the winning line
+            latest[example.key] = example
+    return list(latest.values())
+
+
+@dataclass(frozen=True)
+class Stale:
+    example: Example
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExampleCheck:
+    """Which examples may vote on this catalog edition, and which stopped (with why)."""
+
+    active: list[Example]
+    stale: list[Stale]
+    seeded: bool = False
+
+
+def check_examples(examples: Sequence[Example], catalog: Catalog) -> ExampleCheck:
+    """An example votes only while every product it names exists and its clause is still in that entry."""
+    entries = {entry.id: entry for entry in catalog.entries}
+    active, stale = [], []
+    for example in examples:
+        missing = [p for p in [*example.products, *example.covered_by] if entry_id(p) not in entries]
+        if missing:
+            stale.append(Stale(example, f"product {missing[0]!r} is not in the {catalog.catalog_version} edition"))
+            continue
+        if example.clause and example.products:
+            owners = [entries[entry_id(p)] for p in example.products]
+            if not any(_compact(example.clause) in _compact(entry.text) for entry in owners):
+                stale.append(Stale(example, f"its clause changed in the {catalog.catalog_version} edition"))
+                continue
+        active.append(example)
+    names_any = any(example.products for example in active)
+    if not names_any:
+        from kb.seed import seed_examples
+
+        return ExampleCheck(active=[*active, *seed_examples(catalog)], stale=stale, seeded=True)
+    return ExampleCheck(active=active, stale=stale)
+
+
+def append_staff_example(home: Path, example: Example) -> None:
+    """Append under the KB_HOME writer lock, so two staff saving at once never interleave a line."""
+    from kb.locking import writer_lock
+
+    home.mkdir(parents=True, exist_ok=True)
+    with writer_lock(home, purpose="add an example"):
+        with staff_file(home).open("a", encoding="utf-8") as handle:
+            handle.write(example.model_dump_json(exclude_defaults=False) + "\n")
+
+
+# -- vectors ---------------------------------------------------------------------------------------
+
+def vector_file(directory: Path, slug: str) -> Path:
+    return directory / f"examples-{slug}.npz"
+
+
+def shipped_vector_file(slug: str, directory: Path = EXAMPLES_DIR) -> Path:
+    return directory / f"vectors-{slug}.npz"
+
+
+def read_vectors(path: Path) -> dict[str, np.ndarray]:
+    if not path.exists():
+        return {}
+    try:
+        with np.load(path) as data:
+            return dict(zip(data["keys"].tolist(), data["vectors"].astype(np.float32), strict=True))
+    except (OSError, ValueError, KeyError):
+        return {}  # a torn or foreign cache costs only re-embedding
+
+
+def write_vectors(path: Path, vectors: dict[str, np.ndarray]) -> None:
+    """Atomic: readers see the old cache or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = sorted(vectors)
+    matrix = np.stack([vectors[k] for k in keys]).astype(np.float16) if keys else np.zeros((0, 0), np.float16)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".examples-", suffix=".npz")
+    os.close(handle)
+    try:
+        with open(temporary, "wb") as out:
+            np.savez(out, keys=np.array(keys), vectors=matrix)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def embed_examples(examples: Iterable[Example], cache: dict[str, np.ndarray],
+                   embed_query: Callable[[str], list[float]]) -> int:
+    """Fill `cache` with the vectors it lacks; returns how many were embedded."""
+    embedded = 0
+    for example in examples:
+        if example.key not in cache:
+            cache[example.key] = np.asarray(embed_query(example.question), dtype=np.float32)
+            embedded += 1
+    return embedded
+
+
+# -- neighbours ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Neighbour:
+    example: Example
+    similarity: float
+
+
+class ExampleMemory:
+    """The active examples with their unit vectors; nearest neighbours by cosine in numpy (2,000 x 384
+    is a 0.2 ms product, less than a round trip to Chroma)."""
+
+    def __init__(self, examples: Sequence[Example], vectors: dict[str, np.ndarray]) -> None:
+        kept = [example for example in examples if example.key in vectors]
+        self.examples = kept
+        self._writers = np.array([example.writer for example in kept])
+        matrix = np.stack([vectors[e.key] for e in kept]).astype(np.float32) if kept else np.zeros((0, 1), np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self._matrix = matrix / np.where(norms > 0, norms, 1.0)
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def neighbours(self, vector: Sequence[float] | np.ndarray, k: int = 8,
+                   exclude_writers: Iterable[str] = (), exclude_key: str | None = None) -> list[Neighbour]:
+        """The `k` most similar examples, most similar first; `exclude_*` leave out a writer's own
+        examples (fitting across writers) or the question itself."""
+        if not self.examples:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        query = query / (np.linalg.norm(query) or 1.0)
+        similarities = self._matrix @ query
+        excluded = list(exclude_writers)
+        if excluded:
+            similarities = np.where(np.isin(self._writers, excluded), -np.inf, similarities)
+        if exclude_key is not None:
+            similarities = np.where([e.key == exclude_key for e in self.examples], -np.inf, similarities)
+        top = np.argsort(-similarities, kind="stable")[:k]
+        return [Neighbour(self.examples[i], float(similarities[i])) for i in top if np.isfinite(similarities[i])]

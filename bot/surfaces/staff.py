@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from bot.surfaces.api import ChatBot
 from bot.surfaces.logbook import Logbook
@@ -128,6 +129,7 @@ class StaffHandlers:
                  eval_runner: EvalRunner | None) -> None:
         self.bot, self.kb, self.settings, self.logbook = bot, kb, settings, logbook
         self.eval_runner = eval_runner
+        self.uploads: set[str] = set()  # the page's own record of files uploaded to it (set in build_staff)
 
     def search(self, query: str, category: str) -> tuple[str, str]:
         query = (query or "").strip()
@@ -156,15 +158,26 @@ class StaffHandlers:
         except KBError as exc:
             raise gr.Error(str(exc).splitlines()[0]) from exc
 
+    def _uploaded(self, upload: str) -> Path:
+        """Only a file uploaded to this page: a client can post any server path as the file's value, and
+        a set read from there would be run and echoed back in the report."""
+        path = Path(upload)
+        cache = Path(get_upload_folder()).resolve()
+        if (str(path) not in self.uploads or path.is_symlink() or not path.is_file()
+                or not path.resolve().is_relative_to(cache)):
+            raise gr.Error("请通过本页面上传问题集。Upload the question set through this page.")
+        return path
+
     def run_eval(self, upload: str | None) -> tuple[str, str | None, str | None]:
         if self.eval_runner is None:
             raise gr.Error("评测模块不可用。The eval runner is not installed.")
         if not upload:
             raise gr.Error("请上传 JSONL 问题集。Upload a question set (.jsonl) first.")
+        set_path = self._uploaded(upload)
         out_dir = Path(tempfile.mkdtemp(prefix="kbbot-eval-"))
         started = time.perf_counter()
         try:
-            self.eval_runner(Path(upload), out_dir)
+            self.eval_runner(set_path, out_dir)
         except (ValueError, OSError) as exc:
             reason = str(exc).replace(str(upload), Path(upload).name)  # no server temp paths in the message
             raise gr.Error(f"问题集无法运行 The set could not run: {reason}") from exc
@@ -228,5 +241,6 @@ def build_staff(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings, l
                                      column_widths=["12%", "11%", "7%", "30%", "40%"], elem_id="staff-unanswered")
                 for trigger in (refresh.click, unanswered_tab.select, page.load):
                     trigger(lambda: unanswered_rows(logbook), None, table, api_visibility="private")
+    handlers.uploads = page.upload_file_set  # filled by Gradio's upload route of this page
     page.queue(max_size=32, default_concurrency_limit=2)
     return page

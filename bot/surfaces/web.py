@@ -83,6 +83,10 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
     for path, blocks, css, auth in mounts:
         app = gr.mount_gradio_app(app, blocks, path=path, theme=THEME, css=css, footer_links=[], ssr_mode=False,
                                   max_file_size="5mb", auth=auth, auth_message="客服登录 Staff sign-in (user: staff)")
+        # Gradio refuses posted file values outside its upload folder (any server path: /etc/passwd, the
+        # logbook) only in apps it has launched, and copies them into its cache otherwise. Mounted apps are
+        # never launched, so say so: its check then runs before anything is copied.
+        blocks.has_launched = True
     app.add_middleware(RequestGuard, max_request_bytes=settings.max_request_bytes,
                        rate_limit_per_minute=settings.rate_limit_per_minute, max_in_flight=settings.max_in_flight,
                        body_timeout_s=settings.body_timeout_seconds)

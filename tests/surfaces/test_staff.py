@@ -92,17 +92,41 @@ QUESTION = {"id": "q1", "question": "升级服务包含什么？", "history": []
             "gold_all": [], "facts": [], "verdict": None, "abstain": False}
 
 
-def test_uploaded_question_set_runs_and_shows_its_report(fake_bot: FakeBot, logbook: Logbook, tmp_path: Path) -> None:
-    upload = write_set(tmp_path / "set.jsonl", [json.dumps(QUESTION, ensure_ascii=False)])
-    report, _chart, results = handlers(fake_bot, logbook, eval_runner_for(fake_bot, fake_bot.kb)).run_eval(str(upload))
+def uploaded(staff: StaffHandlers, folder: Path, name: str, lines: list[str]) -> str:
+    """A set as Gradio's upload route leaves it: in its upload folder, recorded as uploaded to the page."""
+    (folder / "0123abcd").mkdir(parents=True, exist_ok=True)
+    path = str(write_set(folder / "0123abcd" / name, lines))
+    staff.uploads.add(path)
+    return path
+
+
+def test_uploaded_question_set_runs_and_shows_its_report(fake_bot: FakeBot, logbook: Logbook, upload_dir: Path) -> None:
+    staff = handlers(fake_bot, logbook, eval_runner_for(fake_bot, fake_bot.kb))
+    report, _chart, results = staff.run_eval(uploaded(staff, upload_dir, "set.jsonl", [json.dumps(QUESTION, ensure_ascii=False)]))
     assert "Finished" in report and "hit@1" in report.lower()
     assert results is not None and json.loads(Path(results).read_text(encoding="utf-8"))["id"] == "q1"
 
 
-def test_malformed_question_set_is_refused_with_its_reason(fake_bot: FakeBot, logbook: Logbook, tmp_path: Path) -> None:
-    upload = write_set(tmp_path / "bad.jsonl", ["{not json"])
+def test_malformed_question_set_is_refused_with_its_reason(fake_bot: FakeBot, logbook: Logbook, upload_dir: Path) -> None:
+    staff = handlers(fake_bot, logbook, eval_runner_for(fake_bot, fake_bot.kb))
     with pytest.raises(gr.Error, match=r"could not run: bad\.jsonl:1: not valid JSON"):
-        handlers(fake_bot, logbook, eval_runner_for(fake_bot, fake_bot.kb)).run_eval(str(upload))
+        staff.run_eval(uploaded(staff, upload_dir, "bad.jsonl", ["{not json"]))
+
+
+def test_a_file_not_uploaded_to_the_page_is_refused(fake_bot: FakeBot, logbook: Logbook, upload_dir: Path,
+                                                    tmp_path: Path) -> None:
+    staff = handlers(fake_bot, logbook, eval_runner_for(fake_bot, fake_bot.kb))
+    outside = write_set(tmp_path / "server.jsonl", [json.dumps(QUESTION, ensure_ascii=False)])
+    inside = uploaded(staff, upload_dir, "set.jsonl", [json.dumps(QUESTION, ensure_ascii=False)])
+    link = upload_dir / "0123abcd" / "link.jsonl"
+    link.symlink_to(outside)
+    staff.uploads.update({str(outside), str(link)})  # even if the record were wrong: the folder and links count
+    for path in (outside, link, upload_dir / "0123abcd" / "never-uploaded.jsonl"):
+        with pytest.raises(gr.Error, match="through this page"):
+            staff.run_eval(str(path))
+    staff.uploads.discard(inside)
+    with pytest.raises(gr.Error, match="through this page"):
+        staff.run_eval(inside)
 
 
 def test_staff_page_needs_the_password_when_one_is_set(tmp_path: Path) -> None:
@@ -117,3 +141,76 @@ def test_staff_page_needs_the_password_when_one_is_set(tmp_path: Path) -> None:
             assert staff.post(f"{url}/staff/login", data={"username": "staff", "password": "s3cret"}).status_code == 200
             assert staff.get(f"{url}/staff/config").status_code == 200
         assert httpx.get(f"{url}/config").status_code == 200  # the customer chat stays open
+
+
+# -- Gradio events over real HTTP ------------------------------------------------------------------
+
+def gradio_event(url: str, prefix: str, elem_id: str, data: list[object], client: object = None) -> dict:
+    """Post one event of a mounted Gradio app by the elem_id of its first input (as any client could,
+    whatever the page shows), and return Gradio's `process_completed` message."""
+    import uuid
+
+    import httpx
+
+    http = client or httpx.Client(timeout=60)
+    config = http.get(f"{url}{prefix}/config").json()
+    components = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
+    dependency = next(d for d in config["dependencies"] if d["inputs"] and components[d["inputs"][0]] == elem_id)
+    session = uuid.uuid4().hex
+    joined = http.post(f"{url}{prefix}/gradio_api/queue/join", json={
+        "data": data, "fn_index": dependency["id"], "session_hash": session, "event_data": None,
+        "trigger_id": dependency["targets"][0][0]})
+    assert joined.status_code == 200, joined.text
+    with http.stream("GET", f"{url}{prefix}/gradio_api/queue/data", params={"session_hash": session}) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    return message
+    raise AssertionError("the event never completed")
+
+
+def file_data(path: Path | str) -> dict:
+    return {"path": str(path), "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+
+
+@pytest.fixture
+def upload_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Gradio's upload cache for apps built in this test, so what lands there can be listed."""
+    folder = tmp_path / "gradio-cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
+    return folder
+
+
+def cached_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_a_server_file_posted_as_the_eval_upload_is_neither_run_nor_copied(tmp_path: Path, upload_dir: Path) -> None:
+    from tests.surfaces.conftest import make_app, serve_in_thread
+
+    server_set = write_set(tmp_path / "server-only.jsonl", [json.dumps({**QUESTION, "question": "服务器上的秘密问题"},
+                                                                        ensure_ascii=False)])
+    server_secret = tmp_path / "registry.json"
+    server_secret.write_text('{"secret": true}', encoding="utf-8")
+    with serve_in_thread(make_app(FakeBot(), tmp_path)) as url:
+        for path in (server_set, server_secret, tmp_path / "logbook.sqlite3", Path("/etc/passwd")):
+            result = gradio_event(url, "/staff", "staff-eval-upload", [file_data(path)])
+            assert result["success"] is False, path
+            assert "秘密问题" not in json.dumps(result, ensure_ascii=False)
+    assert cached_files(upload_dir) == []
+
+
+def test_a_set_uploaded_to_the_staff_page_runs(tmp_path: Path, upload_dir: Path) -> None:
+    import httpx
+
+    from tests.surfaces.conftest import make_app, serve_in_thread
+
+    local = write_set(tmp_path / "mine.jsonl", [json.dumps(QUESTION, ensure_ascii=False)])
+    with serve_in_thread(make_app(FakeBot(), tmp_path)) as url:
+        with httpx.Client(timeout=60) as client:
+            uploaded = client.post(f"{url}/staff/gradio_api/upload",
+                                   files={"files": ("mine.jsonl", local.read_bytes())}).json()[0]
+            result = gradio_event(url, "/staff", "staff-eval-upload", [file_data(uploaded)], client)
+    assert result["success"] is True, result
+    assert "Finished" in result["output"]["data"][0]

@@ -51,9 +51,11 @@ def echo_json(data: Any) -> None:
 @click.command("ingest")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Set a corrupt store aside and build from scratch.")
+@click.option("--no-wait", is_flag=True,
+              help="Exit 2 at once when another process is writing to this KB_HOME, instead of waiting for it.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was built as JSON.")
 @reports_errors
-def ingest_command(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
+def ingest_command(paths: tuple[Path, ...], rebuild: bool, no_wait: bool, as_json: bool) -> None:
     """Build a knowledge-base version from each catalog (the bundled one without PATH); the last becomes active."""
     from ingest import BUNDLED_CATALOG
     from kb.chunks import make_chunks
@@ -62,14 +64,16 @@ def ingest_command(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> Non
 
     catalogs = [read_catalog(path) for path in (paths or (BUNDLED_CATALOG,))]  # all parse before any is built
     knowledge_base = KnowledgeBase.open()
-    if rebuild:
-        moved = set_store_aside(knowledge_base.settings.home)
-        if moved:
-            click.echo(f"kbbot: the old store was moved aside to {moved}", err=True)
+    purpose = "ingest " + ", ".join(catalog.catalog_version for catalog in catalogs) + (" --rebuild" if rebuild else "")
     built = []
-    for catalog in catalogs:
-        with progress_bar(len(make_chunks(catalog)), catalog.catalog_version, quiet=as_json) as advance:
-            built.append(knowledge_base.ingest(catalog, progress=advance))
+    with knowledge_base.writing(purpose, wait=not no_wait):  # the set-aside too: never under another writer
+        if rebuild:
+            moved = set_store_aside(knowledge_base.settings.home)
+            if moved:
+                click.echo(f"kbbot: the old store was moved aside to {moved}", err=True)
+        for catalog in catalogs:
+            with progress_bar(len(make_chunks(catalog)), catalog.catalog_version, quiet=as_json) as advance:
+                built.append(knowledge_base.ingest(catalog, progress=advance))
     if as_json:
         echo_json([info.model_dump() for info in built])
         return

@@ -20,12 +20,17 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ingest.errors import IngestError
-        from kb.errors import KBError
+        from kb.errors import KBError, disk_full, is_disk_full
 
         try:
             return command(*args, **kwargs)
         except (KBError, IngestError) as error:
             click.echo(f"kbbot: error: {error}", err=True)
+            sys.exit(2)
+        except OSError as error:  # a write no layer below mapped: still one line when the disk is full
+            if not is_disk_full(error):
+                raise
+            click.echo(f"kbbot: error: {disk_full(error.filename or 'KB_HOME')}", err=True)
             sys.exit(2)
 
     return wrapper

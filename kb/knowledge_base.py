@@ -15,7 +15,7 @@ from kb.chunks import make_chunks
 from kb.dense import DenseIndex
 from kb.dense import MAX_QUERY_CHARS
 from kb.embeddings import embedder_slug, make_embeddings
-from kb.errors import EmptyKnowledgeBase, KBError, StoreCorrupt, UnknownVersion
+from kb.errors import EmptyKnowledgeBase, KBError, StoreCorrupt, UnknownVersion, disk_full, is_disk_full
 from kb.examples import (Example, ExampleCheck, ExampleError, ExampleMemory, append_staff_example, check_examples,
                          embed_examples, load_examples, read_vectors, shipped_vector_file, staff_file, vector_file,
                          write_vectors)
@@ -100,6 +100,9 @@ class KnowledgeBase:
         return Retriever(catalog, chunks, lexical, ProductMatcher(catalog), dense_search)
 
     def _store_error(self, error: Exception, collection: str) -> KBError:
+        if is_disk_full(error):
+            return disk_full(f"the Chroma server at {self.settings.chroma_url}" if self.settings.chroma_url
+                             else self.settings.home / "chroma")
         if self.settings.chroma_url:
             try:
                 self.client.heartbeat()
@@ -192,16 +195,21 @@ class KnowledgeBase:
             stale_examples=[f"{stale.example.question} ({stale.reason})" for stale in check.stale],
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        with self.registry.update() as data:
-            previous = data.active.get(self.slug)
-            data.builds[name] = info
-            data.active[self.slug] = name
-            stale = [old for old, built in data.builds.items()
-                     if built.version == info.version and built.embeddings == info.embeddings
-                     and old not in (name, previous)]
-            for old in stale:
-                del data.builds[old]
-            kept = set(data.builds)
+        try:
+            with self.registry.update() as data:
+                previous = data.active.get(self.slug)
+                data.builds[name] = info
+                data.active[self.slug] = name
+                stale = [old for old, built in data.builds.items()
+                         if built.version == info.version and built.embeddings == info.embeddings
+                         and old not in (name, previous)]
+                for old in stale:
+                    del data.builds[old]
+                kept = set(data.builds)
+        except Exception:  # registry.json is replaced whole or not at all: nothing refers to the new build
+            store.delete_collection(client, name)
+            self.registry.remove_build_files(name)
+            raise
         self._remove_leftovers(info.version, kept)
         return info.model_copy(update={"active": True})
 

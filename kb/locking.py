@@ -17,7 +17,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from kb.errors import KBError
+from kb.errors import KBError, writes_to
 
 LOCK_FILE = "writer.lock"
 HOLDER_FILE = "writer.holder"
@@ -55,7 +55,8 @@ def writer_lock(home: Path, purpose: str, wait: bool = True,
                 notify: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the KB_HOME writer lock (re-entrant in one thread). With `wait`, block, telling `notify` once
     who holds it; without, raise KBLocked naming the holder."""
-    home.mkdir(parents=True, exist_ok=True)
+    with writes_to(home):
+        home.mkdir(parents=True, exist_ok=True)
     thread_lock, file_lock = _lock_pair(home)
     depth = getattr(_depth, "value", {})
     _depth.value = depth
@@ -73,7 +74,8 @@ def writer_lock(home: Path, purpose: str, wait: bool = True,
         thread_lock.acquire()
     try:
         try:
-            file_lock.acquire(timeout=0)
+            with writes_to(home / LOCK_FILE):
+                file_lock.acquire(timeout=0)
         except Timeout:
             holder = _holder(home)
             if not wait:
@@ -84,10 +86,11 @@ def writer_lock(home: Path, purpose: str, wait: bool = True,
             file_lock.acquire()
         depth[key] = 1
         try:
-            (home / HOLDER_FILE).write_text(json.dumps({
-                "pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
-                "since": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }), encoding="utf-8")
+            with writes_to(home / HOLDER_FILE):
+                (home / HOLDER_FILE).write_text(json.dumps({
+                    "pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
+                    "since": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                }), encoding="utf-8")
             yield
         finally:
             depth[key] = 0

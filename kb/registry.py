@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from ingest.models import Catalog
-from kb.errors import StoreCorrupt
+from kb.errors import StoreCorrupt, disk_full, is_disk_full, writes_to
 from kb.models import VersionInfo
 
 REBUILD_HINT = "run `kbbot ingest --rebuild` to rebuild the knowledge base from the catalog"
@@ -54,16 +54,18 @@ class Registry:
     @contextmanager
     def update(self) -> Iterator[RegistryData]:
         """Read-modify-write under a lock, so two ingests cannot lose each other's builds."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        with open(self.home / "registry.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            data = self.read()
-            yield data
-            _write_atomically(self.path, data.model_dump_json(indent=2).encode())
+        with writes_to(self.home):
+            self.home.mkdir(parents=True, exist_ok=True)
+            with open(self.home / "registry.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                data = self.read()
+                yield data
+                _write_atomically(self.path, data.model_dump_json(indent=2).encode())
 
     def save_catalog(self, collection: str, catalog: Catalog) -> None:
         directory = self.build_dir(collection)
-        directory.mkdir(parents=True, exist_ok=True)
+        with writes_to(directory):
+            directory.mkdir(parents=True, exist_ok=True)
         _write_atomically(directory / "catalog.json", catalog.model_dump_json().encode())
 
     def load_catalog(self, collection: str) -> Catalog:
@@ -78,12 +80,19 @@ class Registry:
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
+    """Whole or not at all; on a full disk the temporary file is removed and the error says so."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        if is_disk_full(error):
+            raise disk_full(path) from error
+        raise
 
 
 def set_store_aside(home: Path) -> Path | None:
@@ -92,7 +101,8 @@ def set_store_aside(home: Path) -> Path | None:
     if not parts:
         return None
     aside = home / f"aside-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    aside.mkdir(parents=True)
+    with writes_to(aside):
+        aside.mkdir(parents=True)
     for part in parts:
         os.replace(part, aside / part.name)
     return aside

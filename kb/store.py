@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from kb.chunks import embedding_text
-from kb.errors import ChromaUnavailable, StoreCorrupt
+from kb.errors import ChromaUnavailable, StoreCorrupt, disk_full, is_disk_full
 from kb.models import Chunk
 from kb.registry import REBUILD_HINT
 from kb.settings import Settings
@@ -42,6 +42,8 @@ def connect(settings: Settings) -> Any:
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         client.heartbeat()
     except Exception as error:
+        if is_disk_full(error):
+            raise disk_full(path) from error
         raise StoreCorrupt(f"the Chroma store at {path} cannot be opened: {first_line(error)}", REBUILD_HINT) from error
     return client
 

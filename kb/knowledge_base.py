@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -39,7 +40,9 @@ class KnowledgeBase:
         self.registry = Registry(settings.home)
         self.slug = embedder_slug(settings.embeddings)
         self._retriever: Retriever | None = None
+        self._serving: VersionInfo | None = None  # the build self._retriever was loaded from
         self._loaded_stamp: tuple[int, int] | None = None
+        self._reconnecting = threading.Lock()
         self._memory: tuple[tuple, ExampleMemory, ExampleCheck] | None = None
 
     @classmethod
@@ -74,11 +77,13 @@ class KnowledgeBase:
         if self._retriever is None or stamp != self._loaded_stamp:
             build = self._active_build()
             if build is None:
+                if self._retriever is not None:  # registry.json set aside by `kbbot ingest --rebuild`: answer
+                    return self._retriever       # from the loaded build until the rebuilt one is active
                 raise EmptyKnowledgeBase(
                     f"no catalog has been ingested into {self.settings.home} with embedder {self.settings.embeddings}",
                     "run `kbbot ingest` (the bundled catalog) or `kbbot ingest PATH`",
                 )
-            self._retriever = self._load(build)
+            self._retriever, self._serving = self._load(build), build
             self._loaded_stamp = stamp
         return self._retriever
 
@@ -86,18 +91,53 @@ class KnowledgeBase:
         catalog = self.registry.load_catalog(build.collection)
         chunks = make_chunks(catalog)
         lexical = load_lexical(self.registry.build_dir(build.collection) / "bm25", catalog, chunks)
-        dense: list[DenseIndex] = []  # connected on the first dense search: importing chromadb costs ~1 s,
-        # and questions that name a product are answered without one (a faster cold `kbbot ask`)
+        dense: list[tuple[Any, DenseIndex]] = []  # (client, index), connected on the first dense search:
+        # importing chromadb costs ~1 s, and questions that name a product are answered without one
+
+        def search(client: Any, query: str, n: int, category: str | None) -> list[tuple[str, float]]:
+            if not dense or dense[0][0] is not client:
+                dense[:] = [(client, DenseIndex(client.get_collection(build.collection), self.embed_query))]
+            return dense[0][1].search(query, n, category)
 
         def dense_search(query: str, n: int, category: str | None) -> list[tuple[str, float]]:
-            try:
-                if not dense:
-                    dense.append(DenseIndex(self.client.get_collection(build.collection), self.embed_query))
-                return dense[0].search(query, n, category)
-            except Exception as error:
-                raise self._store_error(error, build.collection) from error
+            return self._reading(build.collection, lambda client: search(client, query, n, category))
 
         return Retriever(catalog, chunks, lexical, ProductMatcher(catalog), dense_search)
+
+    def _reading(self, collection: str, read: Callable[[Any], Any]) -> Any:
+        """`read(client)`, and once more on a new client when it fails: the embedded store may have been
+        rebuilt by another process, or the Chroma server restarted. A second failure is the store's."""
+        client = self.client
+        try:
+            return read(client)
+        except KBError:
+            raise
+        except Exception:
+            client = self._reconnect(client)
+        try:
+            return read(client)
+        except KBError:
+            raise
+        except Exception as error:
+            raise self._store_error(error, collection) from error
+
+    def _reconnect(self, failed: Any) -> Any:
+        """Drop the client that failed (unless another thread already did) and connect again."""
+        with self._reconnecting:
+            if self.__dict__.get("client") is failed:
+                del self.__dict__["client"]
+            return self.client
+
+    def check_store(self) -> dict[str, Any]:
+        """Cheap but real, for /healthz: the serving build's collection answers, with all of its chunks."""
+        self._state()
+        serving = self._serving
+        assert serving is not None
+        count = self._reading(serving.collection, lambda client: client.get_collection(serving.collection).count())
+        if count != serving.chunks:
+            raise StoreCorrupt(f"collection {serving.collection} holds {count} chunks, expected {serving.chunks}",
+                               REBUILD_HINT)
+        return {"collection": serving.collection, "chunks": count}
 
     def _store_error(self, error: Exception, collection: str) -> KBError:
         if is_disk_full(error):

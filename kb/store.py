@@ -1,7 +1,9 @@
 """Chroma access: embedded PersistentClient under KB_HOME, or a server via KB_CHROMA_URL."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -39,13 +41,40 @@ def connect(settings: Settings) -> Any:
     path = settings.home / "chroma"
     try:
         path.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        with _opening:
+            if _opened.get(str(path), _identity(path)) != _identity(path):
+                _forget_system(str(path))
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            _opened[str(path)] = _identity(path)
         client.heartbeat()
     except Exception as error:
         if is_disk_full(error):
             raise disk_full(path) from error
         raise StoreCorrupt(f"the Chroma store at {path} cannot be opened: {first_line(error)}", REBUILD_HINT) from error
     return client
+
+
+# chromadb shares one System per store path within a process and hands it to every new client. When
+# `kbbot ingest --rebuild` in another process moves the store aside and builds a new one at the same path,
+# that System still reads the old files: a client connecting afterwards must get a System of its own.
+_opening = threading.Lock()
+_opened: dict[str, tuple[int, int] | None] = {}  # store path -> its chroma.sqlite3 when this process opened it
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = (path / "chroma.sqlite3").stat()
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino)
+
+
+def _forget_system(path: str) -> None:
+    """Out of chromadb's cache, not stopped: clients still holding it keep reading the old files until they
+    let go (the server's loaded build while a rebuild runs)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(path, None)
 
 
 def unavailable(url: str) -> ChromaUnavailable:

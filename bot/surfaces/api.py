@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.models import Answer, StreamEvent
 from bot.surfaces.logbook import Logbook
 from bot.surfaces.settings import ServeSettings
+from kb.errors import ChromaUnavailable, DiskFull, EmptyKnowledgeBase, KBError, StoreCorrupt
 
 MODEL_NAME = "kbbot"
 # Follow-ups refer to the last few turns; a longer history only costs time (thousands of turns fit in a
@@ -143,9 +144,19 @@ def build_router(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None,
             logbook.record(question, answer, surface="api", session=session)
         return answer
 
-    @router.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", **catalog_info()}
+    @router.get("/healthz", response_model=None)
+    def healthz() -> dict[str, Any] | JSONResponse:
+        """200 only when the catalog loads and the store answers a real, cheap query (a count of the serving
+        collection), so a load balancer stops sending questions that would fail; else 503 naming the problem."""
+        check_store = getattr(getattr(bot, "kb", None), "check_store", None)
+        try:
+            info = catalog_info()
+            store = check_store() if check_store is not None else None
+        except KBError as exc:
+            logger.error("health check: the knowledge base failed: %s", exc)
+            return JSONResponse({"status": "unavailable", "store": store_problem(exc)}, status_code=503,
+                                headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)})
+        return {"status": "ok", **info, **({"store": store} if store is not None else {})}
 
     @router.get("/v1/models")
     def list_models() -> dict[str, Any]:
@@ -195,8 +206,30 @@ def _stream_events(bot: ChatBot, question: str, history: list[dict[str, str]], c
     yield "[DONE]"
 
 
+# A store that is down, being rebuilt or broken: clients are asked to come back, the server reconnects then.
+STORE_RETRY_AFTER_SECONDS = 5
+
+
+def store_problem(exc: KBError) -> str:
+    """What a client may know: no server paths, URLs or hints (those go to the server log)."""
+    for kind, text in ((ChromaUnavailable, "the Chroma server is unreachable"),
+                       (DiskFull, "the knowledge base's disk is full"),
+                       (EmptyKnowledgeBase, "no catalog has been ingested"),
+                       (StoreCorrupt, "the knowledge base's store cannot be read")):
+        if isinstance(exc, kind):
+            return text
+    return "the knowledge base is unavailable"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every API failure answers in OpenAI's error envelope; nothing leaks a traceback."""
+
+    @app.exception_handler(KBError)
+    async def store_error(_: Request, exc: KBError) -> JSONResponse:
+        logger.error("the knowledge base failed: %s", exc)
+        return JSONResponse(error_body(f"The service is unavailable: {store_problem(exc)}. Please retry shortly.",
+                                       "server_error", code="store_unavailable"),
+                            status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

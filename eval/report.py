@@ -57,7 +57,8 @@ def render_markdown(report: Report) -> str:
              f"code {report.code_version or 'unknown'} · {report.generated_at}",
              "", "## Scores", "", "| metric | score | passed / total |", "|---|---|---|"]
     for name, field in _RATE_COLUMNS + (("· declined when needed", "declined_when_needed"),
-                                        ("· answered when possible", "answered_when_possible")):
+                                        ("· answered when possible", "answered_when_possible"),
+                                        ("included precision (wrong yes)", "included_precision")):
         rate = getattr(scores, field)
         value = f"{rate.value:.3f}" if rate.value is not None else "–"
         lines.append(f"| {name} | {value} | {rate.passed} / {rate.total} |")

@@ -76,6 +76,9 @@ class Scores(BaseModel):
     abstention_accuracy: Rate
     declined_when_needed: Rate = Field(default_factory=Rate, description="abstention over `abstain: true`")
     answered_when_possible: Rate = Field(default_factory=Rate, description="abstention over `abstain: false`")
+    included_precision: Rate = Field(default_factory=Rate,
+                                     description="of the verdict questions answered `included`, the share expected so: "
+                                                 "a wrong yes is a contractual promise, so it is scored apart")
     latency_p50_ms: float | None
     latency_p95_ms: float | None
 
@@ -87,6 +90,7 @@ class Scores(BaseModel):
             "verdict": self.verdict_accuracy.value, "abstention": self.abstention_accuracy.value,
             "declined_when_needed": self.declined_when_needed.value,
             "answered_when_possible": self.answered_when_possible.value,
+            "included_precision": self.included_precision.value,
             "latency_p50_ms": self.latency_p50_ms, "latency_p95_ms": self.latency_p95_ms,
         }
 
@@ -189,13 +193,16 @@ def score_question(question: Question, result: ResultLine, category: str) -> Out
 def summarize(outcomes: Iterable[Outcome]) -> Scores:
     outcomes = list(outcomes)
     rates = {name: Rate() for name in ("hit_at_1", "hit_at_3", "gold_all_recall", "verdict_accuracy",
-                                       "abstention_accuracy", "declined_when_needed", "answered_when_possible")}
+                                       "abstention_accuracy", "declined_when_needed", "answered_when_possible",
+                                       "included_precision")}
     facts = Rate()
     for o in outcomes:
         rates["hit_at_1"].add(o.hit_at_1)
         rates["hit_at_3"].add(o.hit_at_3)
         rates["gold_all_recall"].add(o.gold_all)
         rates["verdict_accuracy"].add(o.verdict_ok)
+        if o.expected_verdict is not None and o.answered_verdict == "included":
+            rates["included_precision"].add(o.expected_verdict == "included")
         rates["abstention_accuracy"].add(o.abstention_ok)
         rates["declined_when_needed" if o.type == "abstain" else "answered_when_possible"].add(o.abstention_ok)
         facts.passed += o.facts_met

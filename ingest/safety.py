@@ -1,9 +1,10 @@
 """Indirect prompt-injection defence: a catalog is data, so instruction-like text in it is flagged.
 
 The bot puts catalog text into prompts; text that talks to the model ("ignore previous
-instructions", "你现在是…") or hides from the reader (zero-width characters, markup) must be seen
-by a human before it is served. Flagged text is kept (it may be a legitimate clause); invisible
-characters are removed, because nothing a customer can read depends on them.
+instructions", "你现在是…"), hides from the reader (zero-width characters, markup) or would load a
+remote URL in a browser (Markdown images) must be seen by a human before it is served. Flagged text is
+kept (it may be a legitimate clause); invisible characters are removed, because nothing a customer can
+read depends on them.
 """
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ _INSTRUCTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("role reassignment", re.compile(r"你现在是|从现在(开始|起)你|you\s+are\s+now\b", re.I)),
     ("chat role marker", re.compile(r"^\s*(system|assistant|developer)\s*[:：]|<\|im_start\|>|\[/?INST\]", re.I)),
     ("markup", re.compile(r"<\s*/?\s*(script|iframe|style|img|a|div|span|svg|object|embed|html|body)\b[^>]*>|<!--", re.I)),
+]
+
+# Markdown that makes a browser load a URL wherever the text is rendered: images in every form (inline,
+# protocol-relative, reference and shortcut), and the reference definitions that give such images a URL.
+_REMOTE_CONTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("image", re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])?")),
+    ("link reference", re.compile(r"\[[^\]\n]+\]:[ \t]*\S+")),
 ]
 
 # Format (Cf) characters such as U+200B..U+200F, U+2060, U+FEFF, and control characters other than
@@ -49,4 +57,10 @@ def scan(text: str) -> tuple[str, list[str]]:
             match = pattern.search(line)
             if match:
                 warnings.append(f"line {line_number}: instruction-like text ({label}): {match.group(0)!r}")
+        for label, pattern in _REMOTE_CONTENT_PATTERNS:
+            match = pattern.search(line)
+            if match:
+                warnings.append(f"line {line_number}: Markdown image syntax ({label}; shown as text, a browser"
+                                f" rendering it would load the URL): {match.group(0)!r}")
+                break
     return clean, warnings

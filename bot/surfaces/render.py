@@ -1,13 +1,14 @@
 """Turn a bot Answer into what each surface shows: chat Markdown and a plain copyable text.
 
-All catalog and answer text passes through `safe_markdown` here, so the surfaces never render raw text.
+Answer text passes through `safe_markdown` and quoted catalog text through `escape_markdown` here, so the
+surfaces never render raw text.
 The bot's own answer already names the source and, when it abstains, the support contact; the surfaces
 add the verbatim quoted clauses.
 """
 from __future__ import annotations
 
 from bot.models import Answer, Citation
-from bot.surfaces.sanitize import escape_markup, safe_markdown
+from bot.surfaces.sanitize import escape_markdown, escape_markup, safe_markdown
 
 
 def citation_label(citation: Citation) -> str:
@@ -22,7 +23,7 @@ def chat_markdown(answer: Answer) -> str:
     for citation in answer.citations:
         parts.append(
             f"\n<details class=\"kb-citation\"><summary>{escape_markup(citation_label(citation))}</summary>"
-            f"\n\n> {safe_markdown(citation.quote)}\n\n</details>"
+            f"\n\n> {escape_markdown(citation.quote)}\n\n</details>"
         )
     return "".join(parts)
 

@@ -16,7 +16,7 @@ from gradio.utils import get_upload_folder
 from bot.surfaces.api import ChatBot
 from bot.surfaces.logbook import Logbook
 from bot.surfaces.render import copyable_answer
-from bot.surfaces.sanitize import escape_markup, safe_markdown
+from bot.surfaces.sanitize import escape_markdown, escape_markup, safe_markdown
 from bot.surfaces.settings import ServeSettings
 from ingest.models import Catalog, Entry
 from kb.diff import CatalogDiff, diff_catalogs
@@ -57,14 +57,15 @@ def _matches(clause: str, hit: EntryHit) -> bool:
 
 
 def _clause(text: str, hit: EntryHit) -> str:
-    safe = safe_markdown(text)
+    safe = escape_markdown(text)
     return f"<mark>{safe}</mark>" if _matches(text, hit) else safe
 
 
 def entry_markdown(entry: Entry, hit: EntryHit | None = None) -> str:
-    """The whole entry with its page; clauses that matched the query are highlighted."""
-    mark = (lambda text: _clause(text, hit)) if hit else safe_markdown
-    lines = [f"**{escape_markup(entry.product)}** · {escape_markup(entry.category)} · 第 {entry.page} 页 (p. {entry.page})",
+    """The whole entry with its page; clauses that matched the query are highlighted. Catalog text is
+    untrusted: every piece of it is escaped, so it can carry no Markdown (a remote image above all)."""
+    mark = (lambda text: _clause(text, hit)) if hit else escape_markdown
+    lines = [f"**{escape_markdown(entry.product)}** · {escape_markdown(entry.category)} · 第 {entry.page} 页 (p. {entry.page})",
              "", mark(entry.description)]
     if entry.items:
         lines += ["", "服务内容 Service contents:"] + [f"{n}. {mark(item)}" for n, item in enumerate(entry.items, 1)]
@@ -90,10 +91,10 @@ def catalog_markdown(catalog: Catalog) -> str:
     by_category: dict[str, list[Entry]] = {}
     for entry in catalog.entries:
         by_category.setdefault(entry.category, []).append(entry)
-    parts = [f"当前目录版本 Active catalog version: **{escape_markup(catalog.catalog_version)}**"
+    parts = [f"当前目录版本 Active catalog version: **{escape_markdown(catalog.catalog_version)}**"
              f" · {len(catalog.entries)} 个条目 entries"]
     for category, entries in by_category.items():
-        parts.append(f"\n### {escape_markup(category)} ({len(entries)})")
+        parts.append(f"\n### {escape_markdown(category)} ({len(entries)})")
         for entry in entries:
             parts.append(f"<details class=\"kb-citation\"><summary>{escape_markup(entry.product)} · 第 {entry.page} 页"
                          f"</summary>\n\n{entry_markdown(entry)}\n\n</details>")
@@ -101,15 +102,15 @@ def catalog_markdown(catalog: Catalog) -> str:
 
 
 def diff_markdown(diff: CatalogDiff, old: str, new: str) -> str:
-    parts = [f"### {escape_markup(old)} → {escape_markup(new)}"]
+    parts = [f"### {escape_markdown(old)} → {escape_markdown(new)}"]
     for label, products in (("新增 Added", diff.added), ("删除 Removed", diff.removed)):
         parts.append(f"\n**{label}** ({len(products)})")
-        parts += [f"- {escape_markup(product)}" for product in products]
+        parts += [f"- {escape_markdown(product)}" for product in products]
     parts.append(f"\n**变更 Changed** ({len(diff.changed)})")
     for change in diff.changed:
-        parts.append(f"- {escape_markup(change.product)}")
-        parts += [f"  - ＋ {safe_markdown(clause)}" for clause in change.added_clauses]
-        parts += [f"  - － ~~{safe_markdown(clause)}~~" for clause in change.removed_clauses]
+        parts.append(f"- {escape_markdown(change.product)}")
+        parts += [f"  - ＋ {escape_markdown(clause)}" for clause in change.added_clauses]
+        parts += [f"  - － ~~{escape_markdown(clause)}~~" for clause in change.removed_clauses]
     if not (diff.added or diff.removed or diff.changed):
         parts.append("\n两个版本内容相同。The two versions are identical.")
     return "\n".join(parts)

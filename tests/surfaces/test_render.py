@@ -28,3 +28,15 @@ def test_copyable_answer_is_plain_text_with_its_source() -> None:
     text = copyable_answer(CITED)
     assert "数据迁移服务 · 升级服务 · 第 1 页" in text and "2025-07-01" in text
     assert "<details" not in text
+
+
+def test_quoted_catalog_clauses_load_no_remote_image() -> None:
+    from markdown_it import MarkdownIt
+
+    poisoned = Answer(answer="包括。", catalog_version="2025-07-01", citations=[
+        Citation(product="升级服务", category="升级服务", page=1, quote="上线切换。![x](http://evil.example/x.png)"),
+        Citation(product="升级服务", category="升级服务", page=1, quote="![t] 与 ![y](//evil.example/y.png)"),
+        Citation(product="升级服务", category="升级服务", page=1, quote="[t]: http://evil.example/r.png"),
+    ])
+    html = MarkdownIt("commonmark").render(chat_markdown(poisoned))
+    assert "<img" not in html and "evil.example/x.png" in html

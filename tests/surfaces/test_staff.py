@@ -7,6 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
+from markdown_it import MarkdownIt
 
 from bot.models import Answer
 from bot.surfaces.logbook import Logbook
@@ -39,6 +40,23 @@ def test_matched_clauses_are_highlighted_and_entry_markup_is_escaped() -> None:
     assert "<script>" not in rendered and "X&lt;服务&gt;" in rendered and "第 3 页" in rendered
 
 
+REMOTE = "http://evil.example"
+POISONED = Entry(id="x", product=f"图片![n]({REMOTE}/name.png)服务", category=f"类别![c](//evil.example/c.png)", page=1,
+                 description=f"描述。![x]({REMOTE}/x.png)", items=["![t]", f"[t]: {REMOTE}/ref.png"],
+                 exclusions=[f"不包含![y](\\/\\/evil.example/y.png)"], text="…")
+
+
+def test_catalog_text_renders_no_image_in_any_staff_view() -> None:
+    hit = EntryHit(entry=POISONED, score=1.0, evidence=[Evidence(chunk_id="x-1", kind="item", text="![t]", score=1.0)])
+    catalog = fake_catalog().model_copy(update={"entries": [*fake_catalog().entries, POISONED]})
+    diff = CatalogDiff(added=[POISONED.product], removed=[], changed=[ChangedEntry(
+        product=POISONED.product, added_clauses=[*POISONED.items, POISONED.description],
+        removed_clauses=POISONED.exclusions)])
+    for markdown in (hits_markdown([hit]), catalog_markdown(catalog), diff_markdown(diff, "a", "b")):
+        html = MarkdownIt("commonmark").render(markdown)
+        assert "<img" not in html and "evil.example" in html
+
+
 def test_search_filters_by_category_and_offers_a_cited_answer(fake_bot: FakeBot, logbook: Logbook) -> None:
     results, ready = handlers(fake_bot, logbook).search("性能优化服务", "系统运维服务")
     assert "性能优化服务" in results and "升级服务 ·" not in results
@@ -47,7 +65,8 @@ def test_search_filters_by_category_and_offers_a_cited_answer(fake_bot: FakeBot,
 
 def test_catalog_lists_every_entry_under_its_category() -> None:
     rendered = catalog_markdown(fake_catalog())
-    assert "2025-07-01" in rendered and "### 升级服务 (2)" in rendered and "### 系统运维服务 (1)" in rendered
+    html = MarkdownIt("commonmark").render(rendered)
+    assert "2025-07-01" in html and "<h3>升级服务 (2)</h3>" in html and "<h3>系统运维服务 (1)</h3>" in html
 
 
 def test_diff_between_two_ingested_versions(fake_bot: FakeBot, logbook: Logbook) -> None:
@@ -73,7 +92,7 @@ def test_catalog_view_offers_the_versions_newest_two_preselected(fake_bot: FakeB
     old, new, catalog = handlers(fake_bot, logbook).catalog_view()
     assert (old.value, new.value) == ("2025-01-01", "2025-07-01")
     assert ("2025-07-01（当前 active）", "2025-07-01") in new.choices
-    assert "Active catalog version: **2025-07-01**" in catalog
+    assert "Active catalog version: <strong>2025-07-01</strong>" in MarkdownIt("commonmark").render(catalog)
 
 
 def test_unanswered_rows_are_newest_first(logbook: Logbook) -> None:

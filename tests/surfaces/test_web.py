@@ -147,3 +147,116 @@ def test_staff_runs_an_uploaded_question_set(live_server: str, page: Any) -> Non
     expect(report).to_contain_text("hit@1")
     page.screenshot(path=str(ARTIFACTS / "staff-eval.png"), full_page=True)
 
+
+
+# -- catalog text that tries to load remote images ---------------------------------------------------
+
+class RemoteHits:
+    """A stand-in for someone else's host: a loopback server that records every request it gets."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def poisoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, RemoteHits]]:
+    """The real bot and KB (fake embeddings) over two editions, the newer one with Markdown images in its
+    clauses, served in-process; the images point at a recording loopback server."""
+    from http.server import BaseHTTPRequestHandler
+
+    from bot import CatalogBot
+    from bot.surfaces.logbook import Logbook
+    from bot.surfaces.settings import ServeSettings
+    from bot.surfaces.web import create_app
+    from ingest import load_catalog
+    from kb import KnowledgeBase
+    from tests.conftest import _local_http_server
+    from tests.surfaces.conftest import serve_in_thread
+
+    hits = RemoteHits()
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            hits.paths.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    home = tmp_path_factory.mktemp("poisoned_kb")
+    with pytest.MonkeyPatch.context() as env, _local_http_server(Recorder) as remote:
+        env.setenv("KB_HOME", str(home))
+        env.setenv("KB_EMBEDDINGS", "fake")
+        env.delenv("KB_CHROMA_URL", raising=False)
+        host = remote.removeprefix("http://")
+        inline, relative = f"![x]({remote}/inline.png)", f"![y](//{host}/protocol-relative.png)"
+        reference, definition = "![t]", f"[t]: {remote}/reference.png"
+
+        def poison(entry: Any) -> Any:
+            if entry.product == "升级服务":
+                items = [*entry.items[:-1], entry.items[-1] + inline]
+                return entry.model_copy(update={"items": items, "text": f"{entry.text}{inline}"})
+            if entry.product == "数据迁移服务":
+                items = [*entry.items, f"{relative}与{reference}", definition]
+                return entry.model_copy(update={"items": items, "text": " ".join([entry.text, *items[-2:]])})
+            return entry
+
+        bundled = load_catalog()
+        kb = KnowledgeBase.open()
+        kb.ingest(bundled.model_copy(update={"catalog_version": "2025-01-01"}))
+        kb.ingest(bundled.model_copy(update={"entries": [poison(e) for e in bundled.entries]}))
+        bot = CatalogBot(kb=kb)
+        app = create_app(bot=bot, kb=kb, settings=ServeSettings(), logbook=Logbook(home / "logbook.sqlite3"))
+        with serve_in_thread(app) as url:
+            yield url, remote, hits
+
+
+def remote_images(page: Any, remote: str) -> int:
+    """<img> elements anywhere in the page (iframes included) whose source is the remote host."""
+    host = remote.removeprefix("http://")
+    return sum(frame.evaluate("h => [...document.images].filter(i => i.src.includes(h)).length", host)
+               for frame in page.frames)
+
+
+def open_all_details(page: Any) -> None:
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+
+
+def test_markdown_images_in_catalog_text_load_nothing_anywhere(poisoned_server: tuple[str, str, RemoteHits],
+                                                               page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, remote, hits = poisoned_server
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url) if remote.removeprefix("http://") in
+            request.url else None)
+
+    page.goto(f"{url}/")
+    scope = ask(page, "升级服务包括上线切换吗？")
+    scope.locator("details.kb-citation").first.wait_for(timeout=60_000)
+    chat_text = scope.inner_text()
+    ask(page, "数据迁移服务包括哪些内容？")
+    open_all_details(page)
+    page.wait_for_timeout(500)
+    images = remote_images(page, remote)
+
+    page.goto(f"{url}/staff/")
+    for query, product in (("升级服务包括上线切换吗", "升级服务"), ("数据迁移服务包括哪些内容", "数据迁移服务")):
+        page.locator("#staff-query textarea").fill(query)
+        page.locator("#staff-search").click()
+        expect(page.locator("#staff-results details summary").first).to_contain_text(product, timeout=60_000)
+        open_all_details(page)
+        page.wait_for_timeout(500)
+        images += remote_images(page, remote)
+    page.get_by_role("tab", name="目录 Catalog").click()
+    expect(page.locator("#staff-catalog")).to_contain_text("数据迁移服务", timeout=30_000)
+    open_all_details(page)
+    page.locator("#staff-diff").click()
+    expect(page.locator("#staff-diff-result")).to_contain_text("数据迁移服务", timeout=30_000)
+    page.wait_for_timeout(500)
+    images += remote_images(page, remote)
+    page.screenshot(path=str(ARTIFACTS / "staff-poisoned-diff.png"), full_page=True)
+
+    assert (images, requested, hits.paths) == (0, [], [])
+    assert f"![x]({remote}/inline.png)" in chat_text  # shown as the text it is

@@ -1,0 +1,98 @@
+"""The decision module: fitted weights applied to signals; hard declines; the clause and pointer it picks."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.decide import DECISION_PATH, Decider, Judged, load_models, product_candidates
+from bot.signals import Signals
+from bot.understand import Understanding
+from kb.examples import Example, Neighbour
+
+CLAUSE = "升级测试：搭建升级测试环境，执行升级操作；"
+TEXTS = {"升级服务": f"……{CLAUSE}……", "数据迁移服务": "方案制定：……", "说明": "适用范围：……"}
+
+
+def _models(tmp_path: Path, **thresholds: float) -> Path:
+    """A hand-written model file: each model trusts exactly one feature, so the tests read plainly."""
+    def model(feature: str, threshold: float = 0.5) -> dict:
+        return {"features": [feature], "weights": [20.0], "bias": -10.0, "threshold": threshold}
+
+    content = {"abstain": model("nn_abstain", thresholds.get("abstain", 0.5)), "product": model("nn_vote"),
+               "scope": model("nn_scope"), "included": model("nn_included", thresholds.get("included", 0.5))}
+    path = tmp_path / "decision.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    return path
+
+
+def _signals(*neighbours: Example, products: list[str] | None = None, kind: str = "which",
+             reason: str | None = None, negated: frozenset[str] = frozenset()) -> Signals:
+    u = Understanding(question="q", lang="zh", kind="abstain" if reason else kind, products=products or [],
+                      abstain_reason=reason)
+    return Signals(u, [Neighbour(e, 0.9 - 0.001 * i) for i, e in enumerate(neighbours)], [], negated)
+
+
+def _decide(decider: Decider, signals: Signals, judged: Judged = Judged("not_listed")):
+    return decider.decide(signals, judge=lambda product: judged, entry_text=TEXTS.get,
+                          exclusions=lambda product: ["不包含二次开发"] if product == "升级服务" else [])
+
+
+def test_the_shipped_models_load_and_say_how_they_were_fitted() -> None:
+    models = load_models(DECISION_PATH)
+    assert models.fitted["cv"] == "leave one writer out"
+    assert models.fitted["models"]["included"]["precision"] >= 0.97
+    for model in (models.abstain, models.product, models.scope, models.included):
+        assert len(model.features) == len(model.weights) and 0.0 < model.threshold <= 1.0
+
+
+def test_an_override_attempt_is_declined_whatever_the_neighbours_say(tmp_path: Path) -> None:
+    decider = Decider(_models(tmp_path))
+    yes = Example(question="x", products=["升级服务"], verdict="included", clause=CLAUSE)
+    decision = _decide(decider, _signals(yes, yes, reason="injection"))
+    assert decision.abstain and decision.abstain_reason == "injection"
+
+
+def test_neighbours_that_decline_decline(tmp_path: Path) -> None:
+    decider = Decider(_models(tmp_path))
+    no = Example(question="升级服务多少钱", abstain=True)
+    assert _decide(decider, _signals(no, no, no)).abstain
+    assert not _decide(decider, _signals(Example(question="y", products=["升级服务"]))).abstain
+
+
+def test_a_yes_quotes_the_clause_of_the_nearest_yes_example_when_the_judge_found_none(tmp_path: Path) -> None:
+    decider = Decider(_models(tmp_path))
+    yes = Example(question="升级时给测试环境吗", products=["升级服务"], verdict="included", clause=CLAUSE)
+    decision = _decide(decider, _signals(yes, yes, products=["升级服务"], kind="scope"))
+    assert (decision.products[0], decision.verdict, decision.clause) == ("升级服务", "included", CLAUSE)
+
+
+def test_a_no_names_the_product_the_examples_say_covers_the_need(tmp_path: Path) -> None:
+    decider = Decider(_models(tmp_path))
+    no = Example(question="升级包括搬数据吗", products=["升级服务"], verdict="not_listed", covered_by=["数据迁移服务"])
+    decision = _decide(decider, _signals(no, no, products=["升级服务"], kind="scope"))
+    assert (decision.verdict, decision.pointer) == ("not_listed", "数据迁移服务")
+
+
+def test_the_judges_exclusion_wins_over_a_not_listed(tmp_path: Path) -> None:
+    decider = Decider(_models(tmp_path))
+    no = Example(question="z", products=["升级服务"], verdict="not_listed")
+    decision = _decide(decider, _signals(no, products=["升级服务"], kind="scope"), Judged("excluded", "不包含二次开发", 1.0))
+    assert (decision.verdict, decision.clause) == ("excluded", "不包含二次开发")
+
+
+def test_a_product_the_customer_does_not_want_is_no_candidate() -> None:
+    vote = Example(question="z", products=["升级服务"])
+    assert product_candidates(_signals(vote, negated=frozenset({"升级服务"}))) == []
+    assert product_candidates(_signals(vote, kind="entitlement")) == ["升级服务", "说明"]
+
+
+@pytest.mark.parametrize("threshold, expected", [(0.3, "included"), (0.999, "not_listed")])
+def test_the_included_threshold_is_the_fitted_one(tmp_path: Path, threshold: float, expected: str) -> None:
+    """A weak yes (half the weight on included neighbours) passes a low threshold only."""
+    decider = Decider(_models(tmp_path, included=threshold))
+    yes = Example(question="a", products=["升级服务"], verdict="included", clause=CLAUSE)
+    no = Example(question="b", products=["升级服务"], verdict="not_listed")
+    decision = _decide(decider, _signals(yes, no, products=["升级服务"], kind="scope"))
+    assert decision.verdict == expected

@@ -4,9 +4,8 @@ from __future__ import annotations
 import functools
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,8 @@ from kb.registry import REBUILD_HINT, Registry
 from kb.retrieval import Fusion, Retriever
 from kb.settings import Settings
 
+LEFTOVER_AGE = timedelta(hours=1)
+
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
@@ -43,6 +44,7 @@ class KnowledgeBase:
         self._serving: VersionInfo | None = None  # the build self._retriever was loaded from
         self._loaded_stamp: tuple[int, int] | None = None
         self._reconnecting = threading.Lock()
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests move it to age leftovers
         self._memory: tuple[tuple, ExampleMemory, ExampleCheck] | None = None
 
     @classmethod
@@ -211,10 +213,10 @@ class KnowledgeBase:
     def _ingest(self, catalog: Catalog, progress: Callable[[int], None]) -> VersionInfo:
         started = time.perf_counter()
         chunks = make_chunks(catalog)
-        build_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
-        name = store.collection_name(catalog.catalog_version, self.slug, build_id)
+        name = store.collection_name(catalog.catalog_version, self.slug, store.new_build_id(self.clock()))
         client = self.client
         try:
+            self.registry.start_build(name)  # before the collection: what a killed ingest leaves is known ours
             reused = store.reusable_embeddings(client, self.slug, [chunk.id for chunk in chunks])
             reembedded = store.build_collection(client, name, chunks, self.embeddings.embed_documents,
                                                 reused, progress)
@@ -245,7 +247,7 @@ class KnowledgeBase:
                          and old not in (name, previous)]
                 for old in stale:
                     del data.builds[old]
-                kept = set(data.builds)
+                kept = dict(data.builds)
         except Exception:  # registry.json is replaced whole or not at all: nothing refers to the new build
             store.delete_collection(client, name)
             self.registry.remove_build_files(name)
@@ -253,13 +255,32 @@ class KnowledgeBase:
         self._remove_leftovers(info.version, kept)
         return info.model_copy(update={"active": True})
 
-    def _remove_leftovers(self, version: str, kept: set[str]) -> None:
-        """Superseded builds of this version, and half-built ones of killed ingests (reused above)."""
-        prefix = store.collection_name(version, self.slug, "")
-        for name in store.collection_names(self.client):
-            if name.startswith(prefix) and name not in kept:
+    def _remove_leftovers(self, version: str, kept: dict[str, VersionInfo]) -> None:
+        """Builds the registry does not refer to. Of this edition: superseded ones, and half-built ones of
+        killed ingests (reused above). Of any other edition: what a killed ingest left, once an hour old (the
+        writer lock keeps other ingests out, but one of an older kbbot might still be building). Only this
+        KB_HOME's: on a Chroma server, builds with a folder here. An example collection goes with the last
+        build of its edition."""
+        this_edition = store.collection_name(version, self.slug, "")
+        folders = set(self.registry.build_folders())
+        now = self.clock()
+        for name in sorted((set(store.collection_names(self.client)) | folders) - set(kept)):
+            if not name.startswith(store.COLLECTION_PREFIX):
+                continue
+            started = store.build_time(name)
+            abandoned = (started is not None and now - started > LEFTOVER_AGE
+                         and (name in folders or not self.settings.chroma_url))
+            if name.startswith(this_edition) or abandoned:
                 store.delete_collection(self.client, name)
                 self.registry.remove_build_files(name)
+        names = store.collection_names(self.client)
+        registered = {store.examples_collection_name(info.version, embedder_slug(info.embeddings))
+                      for info in kept.values()}
+        for name in names:
+            edition = name.removeprefix(store.EXAMPLES_PREFIX)
+            if (name.startswith(store.EXAMPLES_PREFIX) and name not in registered
+                    and not any(other.startswith(f"{store.COLLECTION_PREFIX}{edition}-") for other in names)):
+                store.delete_collection(self.client, name)
 
     # -- the example memory ----------------------------------------------------------------------
 

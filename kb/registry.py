@@ -62,6 +62,16 @@ class Registry:
                 yield data
                 _write_atomically(self.path, data.model_dump_json(indent=2).encode())
 
+    def start_build(self, collection: str) -> None:
+        with writes_to(self.build_dir(collection)):
+            self.build_dir(collection).mkdir(parents=True, exist_ok=True)
+
+    def build_folders(self) -> list[str]:
+        try:
+            return [path.name for path in (self.home / "builds").iterdir() if path.is_dir()]
+        except FileNotFoundError:
+            return []
+
     def save_catalog(self, collection: str, catalog: Catalog) -> None:
         directory = self.build_dir(collection)
         with writes_to(directory):

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -17,10 +19,24 @@ from kb.settings import Settings
 
 COLLECTION_PREFIX = "kb-"
 EXAMPLES_PREFIX = "ex-"
+BUILD_TIME = "%Y%m%d%H%M%S"
 
 
 def collection_name(version: str, slug: str, build_id: str) -> str:
     return f"{COLLECTION_PREFIX}{version}-{slug}-{build_id}"
+
+
+def new_build_id(now: datetime) -> str:
+    """When the build began (UTC, to the second) and a random tail: unique, and tells a leftover's age."""
+    return now.astimezone(UTC).strftime(BUILD_TIME) + uuid.uuid4().hex[:6]
+
+
+def build_time(name: str) -> datetime | None:
+    """When the build of collection `name` began; None for names of no build."""
+    try:
+        return datetime.strptime(name.rsplit("-", 1)[1][:14], BUILD_TIME).replace(tzinfo=UTC)
+    except (IndexError, ValueError):
+        return None
 
 
 def connect(settings: Settings) -> Any:

@@ -1,7 +1,11 @@
 """Ask every question of a set through the bot, warm and timed, and write the run directory."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -21,6 +25,11 @@ from eval.retrieval import (
     write_trec_run,
 )
 from eval.scoring import evaluate
+
+
+SCRATCH_PREFIX = "kbbot-eval-"
+SCRATCH_MAX_AGE_S = 3600
+_scratch: list[Path] = []  # this process's scratch folders, removed at exit
 
 
 class Asker(Protocol):
@@ -101,3 +110,28 @@ def run_set(bot: Asker, questions: list[Question], out: Path, set_name: str,
     report = make_report(set_name, questions, results, categories, retrieval_report)
     write_report(out, report, chart=chart)
     return report
+
+
+def scratch_run_dir(now: Callable[[], float] = time.time) -> Path:
+    """A fresh folder under the temp dir for a run whose files are handed on at once (the staff page: Gradio
+    copies the chart and results into its own cache as it answers). Removed when this process exits; any
+    left by a killed process are removed by a later run once an hour old."""
+    base = Path(tempfile.gettempdir())
+    for folder in base.glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            status = folder.lstat()  # never follow a link someone planted in a shared temp dir
+        except OSError:
+            continue
+        if (folder.is_dir() and not folder.is_symlink() and status.st_uid == os.getuid()
+                and now() - status.st_mtime > SCRATCH_MAX_AGE_S):
+            shutil.rmtree(folder, ignore_errors=True)
+    if not _scratch:
+        atexit.register(_remove_scratch)
+    folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=base))
+    _scratch.append(folder)
+    return folder
+
+
+def _remove_scratch() -> None:
+    for folder in _scratch:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -3,7 +3,6 @@ question-set runs, and the questions the bot could not answer.
 """
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -175,7 +174,9 @@ class StaffHandlers:
         if not upload:
             raise gr.Error("请上传 JSONL 问题集。Upload a question set (.jsonl) first.")
         set_path = self._uploaded(upload)
-        out_dir = Path(tempfile.mkdtemp(prefix="kbbot-eval-"))
+        from eval.runner import scratch_run_dir
+
+        out_dir = scratch_run_dir()  # removed at exit; Gradio copies the outputs into its cache as it answers
         started = time.perf_counter()
         try:
             self.eval_runner(set_path, out_dir)

@@ -12,6 +12,7 @@ from starlette.routing import Mount
 from bot.surfaces.api import ChatBot, build_router, install_error_handlers
 from bot.surfaces.chat import build_chat
 from bot.surfaces.guard import RequestGuard
+from bot.surfaces.headers import SecurityHeaders
 from bot.surfaces.logbook import Logbook, default_log_path
 from bot.surfaces.settings import ServeSettings
 from bot.surfaces.staff import EvalRunner, StaffKnowledgeBase, build_staff, eval_runner_for
@@ -103,5 +104,6 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
     app.add_middleware(RequestGuard, max_request_bytes=settings.max_request_bytes,
                        rate_limit_per_minute=settings.rate_limit_per_minute, max_in_flight=settings.max_in_flight,
                        body_timeout_s=settings.body_timeout_seconds)
+    app.add_middleware(SecurityHeaders)  # last added, outermost: every response gets them, rejections included
     app.state.logbook = logbook
     return app

@@ -32,14 +32,36 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+# Every frame records what the Content-Security-Policy refused, so each test also checks that the
+# served policy (bot/surfaces/headers.py) lets the page work.
+RECORD_CSP_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sourceFile || '')));
+"""
+
+
+def csp_violations(page: Any) -> list[str]:
+    found = []
+    for frame in page.frames:
+        try:
+            found += frame.evaluate("() => window.__csp || []")
+        except Exception:  # noqa: BLE001 - a frame the browser refused to load has no script context
+            continue
+    return found
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     yield page
+    violations = csp_violations(page)
     context.close()
+    assert violations == [], f"the page broke the served Content-Security-Policy: {violations}"
 
 
 def ask(page: Any, question: str) -> Any:
@@ -156,6 +178,7 @@ class RemoteHits:
 
     def __init__(self) -> None:
         self.paths: list[str] = []
+        self.planted: list[str] = []  # the image syntax written into the catalog
 
 
 @pytest.fixture(scope="module")
@@ -192,13 +215,15 @@ def poisoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         host = remote.removeprefix("http://")
         inline, relative = f"![x]({remote}/inline.png)", f"![y](//{host}/protocol-relative.png)"
         reference, definition = "![t]", f"[t]: {remote}/reference.png"
+        hits.planted = [inline, relative, reference, definition]
 
         def poison(entry: Any) -> Any:
-            if entry.product == "升级服务":
+            if entry.product == "升级服务":  # the description is what a describe answer cites
                 items = [*entry.items[:-1], entry.items[-1] + inline]
-                return entry.model_copy(update={"items": items, "text": f"{entry.text}{inline}"})
+                return entry.model_copy(update={"description": entry.description + relative, "items": items,
+                                                "text": f"{entry.text}{inline}{relative}"})
             if entry.product == "数据迁移服务":
-                items = [*entry.items, f"{relative}与{reference}", definition]
+                items = [*entry.items, f"见{reference}", definition]
                 return entry.model_copy(update={"items": items, "text": " ".join([entry.text, *items[-2:]])})
             return entry
 
@@ -233,10 +258,8 @@ def test_markdown_images_in_catalog_text_load_nothing_anywhere(poisoned_server: 
             request.url else None)
 
     page.goto(f"{url}/")
-    scope = ask(page, "升级服务包括上线切换吗？")
-    scope.locator("details.kb-citation").first.wait_for(timeout=60_000)
-    chat_text = scope.inner_text()
-    ask(page, "数据迁移服务包括哪些内容？")
+    for question in ("升级服务包含哪些内容？", "数据迁移服务包括哪些内容？", "升级服务包括上线切换吗？"):
+        ask(page, question)
     open_all_details(page)
     page.wait_for_timeout(500)
     images = remote_images(page, remote)
@@ -252,6 +275,7 @@ def test_markdown_images_in_catalog_text_load_nothing_anywhere(poisoned_server: 
     page.get_by_role("tab", name="目录 Catalog").click()
     expect(page.locator("#staff-catalog")).to_contain_text("数据迁移服务", timeout=30_000)
     open_all_details(page)
+    catalog_text = page.locator("#staff-catalog").inner_text()
     page.locator("#staff-diff").click()
     expect(page.locator("#staff-diff-result")).to_contain_text("数据迁移服务", timeout=30_000)
     page.wait_for_timeout(500)
@@ -259,4 +283,31 @@ def test_markdown_images_in_catalog_text_load_nothing_anywhere(poisoned_server: 
     page.screenshot(path=str(ARTIFACTS / "staff-poisoned-diff.png"), full_page=True)
 
     assert (images, requested, hits.paths) == (0, [], [])
-    assert f"![x]({remote}/inline.png)" in chat_text  # shown as the text it is
+    for planted in hits.planted:  # shown as the text it is
+        assert planted in catalog_text
+
+
+def test_only_the_widget_can_be_framed_by_another_site(live_server: str, page: Any, local_http_server: Any) -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    class VendorSite(BaseHTTPRequestHandler):
+        """Another origin (another port) that frames both the widget and the staff lookup."""
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            body = (f'<iframe id="widget" src="{live_server}/widget/" width="400" height="600"></iframe>'
+                    f'<iframe id="staff" src="{live_server}/staff/" width="400" height="600"></iframe>').encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    vendor = local_http_server(VendorSite)
+    page.goto(f"{vendor}/")
+    page.frame_locator("#widget").locator("#kb-question textarea").wait_for(timeout=60_000)
+    page.wait_for_timeout(2000)  # the staff page, were it shown, would have rendered by now as the widget has
+    assert page.locator("#staff").element_handle().content_frame().url.startswith("chrome-error:")
+    assert page.frame_locator("#staff").locator("#staff-query").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "framed-elsewhere.png"), full_page=True)

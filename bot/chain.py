@@ -15,24 +15,21 @@ from kb.lexical import load_glossary
 from kb.models import EntryHit, ProductMatch
 from kb.names import compact, load_english_names
 from bot.compose import Composer, Quote
+from bot.decide import HARD_DECLINES, NEIGHBOURS, Decider, Decision, Judged
 from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
-from bot.understand import WHICH, Understanding, understand
-from bot.verdict import ClauseMatch, Concept, ScopeJudge, load_catalog_terms
+from bot.signals import Signals
+from bot.understand import WHICH, Understanding, scope_topic, understand
+from bot.verdict import ClauseMatch, ScopeJudge, load_catalog_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from kb import KnowledgeBase
 
-# A question that names no product is answered only when some word of it (or of its glossary
-# synonyms) occurs in the catalog: dense similarity alone is high for any text (multilingual-e5 gives
-# 0.75-0.9 to "how do I cook rice"), so it cannot tell an off-topic question from a real need.
-# Checked on eval/sets/dev.jsonl and on off-topic questions of our own (README, bot section).
+# "A 和 B 分别找哪个服务": a need is given its own entry only when some word of it occurs in the catalog.
 MIN_LEXICAL_SCORE = 0.3
-MAX_IMPLICIT_CONCEPTS = 3
-MAX_SPECIFIC_SHARE = 0.25
 NEGATED = re.compile(r"(不|没|别|无需|不用)(打算|想|准备|需要|要|用)?$|"
                      r"\b(won'?t|will not|don'?t|do not|doesn'?t|not|never|no plans? to|cannot|can'?t)\s+"
                      r"((want|need|plan|intend|going)( to)? )?(a |an |the |any )?$", re.IGNORECASE)
@@ -56,6 +53,9 @@ class Context:
     entries: list[Entry] = field(default_factory=list)
     hits: list[EntryHit] = field(default_factory=list)
     per_need: list[EntryHit] = field(default_factory=list)  # "A 和 B 分别找哪个服务": the best entry for each need
+    signals: Signals | None = None
+    decision: Decision | None = None
+    exclude_writers: tuple[str, ...] = ()  # when fitting: a writer's own examples do not vote on their questions
     draft: Answer | None = None  # the extractive answer, validated
     answer: Answer | None = None  # what the customer gets: the draft, or its validated rewording
 
@@ -78,7 +78,8 @@ def _turns(history: Sequence[Turn | dict[str, Any]]) -> list[Turn]:
 class CatalogBot:
     """Answers questions about the active catalog; all per-catalog work happens here, once."""
 
-    def __init__(self, kb: KnowledgeBase | None = None, llm: BaseChatModel | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase | None = None, llm: BaseChatModel | None = None,
+                 decider: Decider | None = None) -> None:
         if kb is None:
             from kb import KnowledgeBase
 
@@ -88,6 +89,7 @@ class CatalogBot:
             llm = chat_model_from_env()
         self.kb = kb
         self.llm = llm
+        self.decider = decider or Decider()
         self._english = load_english_names()
         self._glossary = load_glossary()
         self._terms = load_catalog_terms()
@@ -113,7 +115,8 @@ class CatalogBot:
         """understand -> retrieve -> compose -> validate, then the optional phrasing (validated again
         inside, falling back to the draft); the state travels as one Context. Plain sequential
         runnables: RunnablePassthrough.assign would start a thread pool per step."""
-        self.draft_chain = (RunnableLambda(self._understand) | RunnableLambda(self._retrieve)
+        self.signal_chain = RunnableLambda(self._understand) | RunnableLambda(self._retrieve)
+        self.draft_chain = (self.signal_chain | RunnableLambda(self._decide)
                             | RunnableLambda(self._compose) | RunnableLambda(self._validate))
         return self.draft_chain | RunnableLambda(self._phrase)
 
@@ -135,6 +138,28 @@ class CatalogBot:
         for part in self.phraser.stream(u.question, context.history, draft, u.lang):
             yield StreamEvent(final=part) if isinstance(part, Answer) else StreamEvent(delta=part)
 
+    def signals(self, question: str, history: Sequence[Turn | dict[str, Any]] = (),
+                exclude_writers: Sequence[str] = ()) -> Context:
+        """Understanding and retrieval only, for fitting the decision module (bot.fit): `exclude_writers`
+        keeps a writer's own examples out of the neighbours of their questions."""
+        return self.signal_chain.invoke({"question": question, "history": _turns(history),
+                                         "exclude_writers": tuple(exclude_writers)})
+
+    def judged(self, context: Context, product: str) -> Judged:
+        """The clause judge on the asked part of the question; a condition in the background may still
+        meet an exclusion."""
+        u = context.understanding
+        entry = self._entries[product]
+        topic = u.topic or scope_topic(u.question, self._mentions(u.question), u.lang)[1]
+        verdict, match = self.judge.judge(topic, entry)
+        if verdict != "excluded" and u.background_topic:
+            in_background = self.judge.judge(u.background_topic, entry)
+            if in_background[0] == "excluded":
+                verdict, match = in_background
+        concepts = max(1, len(self.judge.concepts(topic)))
+        return Judged(verdict, match.clause if match else None, match.coverage if match else 0.0,
+                      literal=min(1.0, match.literal / concepts) if match else 0.0)
+
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Context:
         if self.kb.catalog is not self.catalog:  # a new edition was ingested and activated
@@ -144,11 +169,10 @@ class CatalogBot:
             question = clean_question(inputs["question"])
         except QuestionTooLong:
             return Context(Understanding(question="", lang="zh", kind="abstain", abstain_reason="too_long"), history)
+        if not question.strip():
+            return Context(Understanding(question="", lang="zh", kind="abstain", abstain_reason="empty"), history)
         understanding = understand(question, history, self._mentions)
-        if understanding.abstain_reason == "howto" and self.judge.glossary_terms(question):
-            # "如何解决报表太慢": worded as a how-to, but it names a need a service answers (慢).
-            understanding = understanding.model_copy(update={"kind": "which", "abstain_reason": None})
-        return Context(understanding, history)
+        return Context(understanding, history, exclude_writers=tuple(inputs.get("exclude_writers", ())))
 
     def _mentions(self, text: str) -> list[ProductMatch]:
         """The knowledge base's product matches, plus two corrections for names that nest
@@ -192,18 +216,31 @@ class CatalogBot:
         return text
 
     def _retrieve(self, context: Context) -> Context:
+        """Every signal the decision reads: the nearest examples and fused retrieval share one query
+        vector (KnowledgeBase.embed_query caches it)."""
         understanding = context.understanding
-        if understanding.kind == "abstain":
+        if understanding.abstain_reason in HARD_DECLINES:
+            context.signals = Signals(understanding)
             return context
         context.entries = [self._entries[p] for p in understanding.products if p in self._entries]
-        if understanding.kind == "entitlement":
-            return context
-        if not context.entries or understanding.kind == "which":
-            query = self._without_negated(understanding.search_query)
-            context.hits = [hit for hit in self.kb.search(query, k=SEARCH_DEPTH)
-                            if hit.entry.id != NOTES_ENTRY]
-            if understanding.kind == "which":
-                context.per_need = self._per_need(_needs(query))
+        query = self._without_negated(understanding.search_query)
+        context.hits = [hit for hit in self.kb.search(query, k=SEARCH_DEPTH) if hit.entry.id != NOTES_ENTRY]
+        if understanding.kind == "which":
+            context.per_need = self._per_need(_needs(query))
+        memory = self.kb.example_memory()
+        similarities = memory.similarities(self.kb.embed_query(understanding.question), context.exclude_writers)
+        neighbours = memory.nearest(similarities, NEIGHBOURS)
+        negated = frozenset(compact(m.entry.product) for m in self.kb.match_products(understanding.question)
+                            if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start]))
+        context.signals = Signals(understanding, neighbours, context.hits, negated, memory, similarities)
+        return context
+
+    def _decide(self, context: Context) -> Context:
+        assert context.signals is not None
+        context.decision = self.decider.decide(
+            context.signals, judge=lambda product: self.judged(context, product),
+            entry_text=lambda product: self._entries[product].text if product in self._entries else None,
+            exclusions=lambda product: self._entries[product].exclusions if product in self._entries else [])
         return context
 
     def _per_need(self, needs: list[str]) -> list[EntryHit]:
@@ -221,55 +258,67 @@ class CatalogBot:
         return context
 
     def _draft(self, context: Context) -> Answer:
-        u = context.understanding
-        if u.kind == "abstain":
+        """The answer the decision calls for, in the shape its question type needs."""
+        u, decision = context.understanding, context.decision
+        assert decision is not None
+        if decision.abstain:
             # Price questions about a named product may point to its entry (in the text, never cited).
             named = [self._entries[p] for p in u.products if p in self._entries and p != NOTES_ENTRY]
-            suggestions = named if u.abstain_reason in SUGGEST_ON else []
-            return self.composer.abstain(u.abstain_reason or "unknown", u.lang, suggestions)
-        if u.kind == "entitlement":
-            return self.composer.entitlement(self._entries[NOTES_ENTRY], [e for e in context.entries if e.id != NOTES_ENTRY], u.lang)
+            suggestions = named if decision.abstain_reason in SUGGEST_ON else []
+            return self.composer.abstain(decision.abstain_reason or "unknown", u.lang, suggestions)
+        entries = [self._entries[p] for p in decision.products if p in self._entries]
+        first = entries[0]
+        if first.id == NOTES_ENTRY:
+            return self.composer.entitlement(first, [e for e in entries[1:] if e.product in u.products], u.lang)
         if context.per_need:
             return self.composer.recommend(self._reasons(context.per_need), u.lang)
-        entries = context.entries
-        if not entries:
-            if not context.hits or context.hits[0].lexical_score < MIN_LEXICAL_SCORE:
-                return self.composer.abstain("unknown", u.lang)
-            if u.kind == "scope":
-                # A yes/no question naming no product: confirm from the best entry only when the
-                # question asks about one short thing it clearly covers; a long description of a need
-                # gets a recommendation rather than a yes about a product the customer did not name.
-                verdict, _ = self.judge.judge(u.topic, context.hits[0].entry)
-                concepts = self.judge.concepts(u.topic)
-                if (verdict == "included" and len(concepts) <= MAX_IMPLICIT_CONCEPTS
-                        and any(self._specific(concept) for concept in concepts)):
-                    return self._scope(u, context.hits[0].entry)
-                recommended = self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
-                return recommended.model_copy(update={"verdict": verdict})
-            return self.composer.recommend(self._reasons(context.hits[:1]), u.lang)
-        if u.kind == "scope":
-            return self._scope(u, entries[0])
-        if u.kind == "compare" and len(entries) >= 2:
-            return self.composer.compare(entries, u.lang)
-        return self.composer.describe(entries, u.lang)
+        named = [self._entries[p] for p in u.products if p in self._entries and p != NOTES_ENTRY]
+        if u.kind == "compare" and len(named) >= 2:
+            return self.composer.compare(named, u.lang)
+        if decision.verdict is not None:
+            if named or decision.verdict == "included":
+                return self._scope(context, first)
+            recommended = self.composer.recommend([self._reason(context, first)], u.lang)
+            return recommended.model_copy(update={"verdict": decision.verdict})
+        if named or u.kind == "describe":
+            return self.composer.describe(named or [first], u.lang)
+        return self.composer.recommend([self._reason(context, first)], u.lang)
 
-    def _scope(self, u: Understanding, entry: Entry) -> Answer:
-        verdict, match = self.judge.judge(u.topic, entry)
-        if verdict != "excluded" and u.background_topic:
-            # the asked part decides a yes; a condition in the background may still meet an exclusion
-            in_background = self.judge.judge(u.background_topic, entry)
-            if in_background[0] == "excluded":
-                verdict, match = in_background
-        pointers = self._pointer(u.topic, entry) if verdict == "not_listed" else []
-        # Name the topic by its concepts ("数据迁移"), not the raw remainder of the question ("会 数据迁移").
-        shown = u.topic if u.lang == "en" else "、".join(c.label for c in self.judge.concepts(u.topic)) or u.topic
-        return self.composer.scope(entry, shown, verdict, match.clause if match else None, pointers, u.lang)
+    def _scope(self, context: Context, entry: Entry) -> Answer:
+        u, decision = context.understanding, context.decision
+        assert decision is not None
+        verdict = decision.verdict or "not_listed"
+        pointers: list[Quote] = []
+        if verdict == "not_listed":
+            pointer = self._entries.get(decision.pointer or "")
+            topic = u.topic or scope_topic(u.question, self._mentions(u.question), u.lang)[1]
+            pointers = ([Quote(pointer, self._closest_clause(context, pointer))] if pointer
+                        else self._pointer(topic, entry))
+        closest = self._closest_clause(context, entry) if verdict == "not_listed" else None
+        return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest)
 
-    def _specific(self, concept: Concept) -> bool:
-        """Mentioned by few entries (数据 is in most of them, 数据备份 in two): only such a word can
-        stand for a product the customer did not name."""
-        mentioning = sum(concept.mentioned_in(entry.text) for entry in self.catalog.entries)
-        return mentioning <= len(self.catalog.entries) * MAX_SPECIFIC_SHARE
+    def _closest_clause(self, context: Context, entry: Entry) -> str:
+        """The entry's clause nearest the question: a neighbour's, else retrieval evidence, else its first."""
+        signals = context.signals
+        for neighbour in signals.neighbours if signals else []:
+            clause = neighbour.example.clause
+            if clause and clause in entry.text and any(compact(p) == entry.id for p in neighbour.example.products):
+                return clause
+        return self._reason(context, entry).text
+
+    def _reason(self, context: Context, entry: Entry) -> Quote:
+        """Why this entry fits the need: the clause the nearest example about it points to, else the
+        best retrieved clause, else its first clause."""
+        signals = context.signals
+        for neighbour in signals.neighbours if signals else []:
+            example = neighbour.example
+            if (example.clause and example.clause in entry.text and example.verdict != "excluded"
+                    and any(compact(p) == entry.id for p in example.products)):
+                return Quote(entry, example.clause)
+        hit = next((h for h in context.hits if h.entry.id == entry.id), None)
+        if hit:
+            return self._reasons([hit])[0]
+        return Quote(entry, (Composer.overview(entry) or [entry.text])[0])
 
     def _pointer(self, topic: str, asked: Entry) -> list[Quote]:
         """The product that does list what `asked` does not: best clause match; ties go to the asked

@@ -128,10 +128,11 @@ class Composer:
             blocks.append("\n".join([f"{self.name(entry, lang)} — {label}", *(f"- {self.quoted(c)}" for c in clauses)]))
         return self._answer(f"{head}\n\n" + "\n\n".join(blocks) + f"\n\n{self._sources(entries, lang)}", matches)
 
-    def scope(self, entry: Entry, topic: str, verdict: Verdict, clause: str | None, pointers: Sequence[Quote],
-              lang: Lang) -> Answer:
+    def scope(self, entry: Entry, verdict: Verdict, clause: str | None, pointers: Sequence[Quote],
+              lang: Lang, closest: str | None = None) -> Answer:
+        """A yes/no answer from the deciding clause; when nothing decides it, the clause that comes
+        closest (never the customer's own words as if the catalog had failed to mention them)."""
         name = self.name(entry, lang)
-        shown = topic or ("该项" if lang == "zh" else "this")
         if verdict == "included" and clause:
             head = (f"包括。{name}的服务内容中有这一项：{self.quoted(clause)}" if lang == "zh"
                     else f"Yes. {name} covers this; the catalog says: {self.quoted(clause)}")
@@ -139,9 +140,11 @@ class Composer:
             head = (f"不包括。{name}明确排除了这一项：{self.quoted(clause)}" if lang == "zh"
                     else f"No. {name} explicitly excludes this; the catalog says: {self.quoted(clause)}")
         else:
-            head = (f"服务目录中{name}的条目没有提到“{shown}”，因此无法确认包含该项，具体以合同约定为准。" if lang == "zh"
-                    else f"The catalog entry for {name} does not mention “{shown}”, so it cannot be confirmed as included; "
-                         f"the signed contract decides.")
+            head = (f"无法确认包括。{name}的条目没有写明这一项，具体以合同约定为准。" if lang == "zh"
+                    else f"Not confirmed. The catalog entry for {name} does not state this; the signed contract decides.")
+            if closest:
+                head += (f"最接近的条款是：{self.quoted(closest)}" if lang == "zh"
+                         else f" The closest clause is: {self.quoted(closest)}")
         lines = [head]
         if verdict != "included":
             for quote in pointers:
@@ -151,7 +154,7 @@ class Composer:
         lines.append("\n".join([own, *(f"- {self.quoted(c)}" for c in self.overview(entry))]))
         entries = [entry, *(q.entry for q in pointers if verdict != "included")]
         lines.append(self._sources(entries, lang))
-        first = Quote(entry, clause or (self.overview(entry) or [entry.product])[0])
+        first = Quote(entry, clause or closest or (self.overview(entry) or [entry.product])[0])
         quotes = [first, *(pointers if verdict != "included" else [])]
         return self._answer("\n\n".join(lines), quotes, verdict)
 

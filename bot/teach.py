@@ -117,8 +117,10 @@ def embed_command(specs: tuple[str, ...]) -> None:
 
 @examples_group.command("fit")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Where to write (default data/decision.json).")
+@click.option("--rows", "rows_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also save the feature rows (JSON), to study the fit.")
 @reports_errors
-def fit_command(out: Path | None) -> None:
+def fit_command(out: Path | None, rows_file: Path | None) -> None:
     """Refit the decision module on the shipped examples, leave-one-writer-out (see bot/fit.py)."""
     from tqdm import tqdm
 
@@ -130,9 +132,11 @@ def fit_command(out: Path | None) -> None:
     knowledge_base = KnowledgeBase.open()
     knowledge_base.ensure_ready()
     bot = CatalogBot(knowledge_base, llm=None)
-    examples = [e for path in bundled_files() for e in read_example_file(path)]
+    examples = {e.key: e for path in bundled_files() for e in read_example_file(path)}  # one per question
     with tqdm(total=len(examples), desc="signals", disable=not sys.stderr.isatty()) as bar:
-        rows = collect_rows(bot, examples, progress=bar.update)
+        rows = collect_rows(bot, list(examples.values()), progress=bar.update)
+    if rows_file:
+        rows_file.write_text(json.dumps({name: vars(r) for name, r in rows.items()}), encoding="utf-8")
     content = fit(rows)
     if out:
         write_decision(content, out)

@@ -224,22 +224,39 @@ class ExampleMemory:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self._matrix = matrix / np.where(norms > 0, norms, 1.0)
 
+        self.abstain = np.array([example.abstain for example in kept], dtype=bool)
+        self.verdicts = np.array([example.verdict or "" for example in kept])
+        self.clauses = np.array(["".join((example.clause or "").split()) for example in kept])
+        self._products: dict[str, np.ndarray] = {}
+        for index, example in enumerate(kept):
+            for product in example.products:
+                key = "".join(product.split())
+                self._products.setdefault(key, np.zeros(len(kept), dtype=bool))[index] = True
+
     def __len__(self) -> int:
         return len(self.examples)
 
-    def neighbours(self, vector: Sequence[float] | np.ndarray, k: int = 8,
-                   exclude_writers: Iterable[str] = (), exclude_key: str | None = None) -> list[Neighbour]:
-        """The `k` most similar examples, most similar first; `exclude_*` leave out a writer's own
-        examples (fitting across writers) or the question itself."""
+    def about(self, product: str) -> np.ndarray:
+        """Mask of the examples that name `product` (whitespace-insensitive)."""
+        return self._products.get("".join(product.split()), np.zeros(len(self.examples), dtype=bool))
+
+    def similarities(self, vector: Sequence[float] | np.ndarray, exclude_writers: Iterable[str] = ()) -> np.ndarray:
+        """Cosine to every example; -inf for left-out writers (fitting across writers)."""
         if not self.examples:
-            return []
+            return np.zeros(0, dtype=np.float32)
         query = np.asarray(vector, dtype=np.float32)
-        query = query / (np.linalg.norm(query) or 1.0)
-        similarities = self._matrix @ query
+        similarities = self._matrix @ (query / (np.linalg.norm(query) or 1.0))
         excluded = list(exclude_writers)
         if excluded:
             similarities = np.where(np.isin(self._writers, excluded), -np.inf, similarities)
-        if exclude_key is not None:
-            similarities = np.where([e.key == exclude_key for e in self.examples], -np.inf, similarities)
+        return similarities
+
+    def neighbours(self, vector: Sequence[float] | np.ndarray, k: int = 8,
+                   exclude_writers: Iterable[str] = ()) -> list[Neighbour]:
+        """The `k` most similar examples, most similar first; `exclude_writers` leaves out a writer's own
+        examples (fitting across writers)."""
+        return self.nearest(self.similarities(vector, exclude_writers), k)
+
+    def nearest(self, similarities: np.ndarray, k: int) -> list[Neighbour]:
         top = np.argsort(-similarities, kind="stable")[:k]
         return [Neighbour(self.examples[i], float(similarities[i])) for i in top if np.isfinite(similarities[i])]

@@ -16,6 +16,7 @@ from eval.runner import Asker, run_set
 from ingest import load_catalog
 
 SETS = Path(__file__).resolve().parents[2] / "eval" / "sets"
+BLIND = Path(__file__).resolve().parents[2] / "eval" / "blind"
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +35,11 @@ def _set_path(name: str, tmp_path: Path) -> Path:
         path = tmp_path / "generated.jsonl"
         write_question_set(path, generate_questions(load_catalog()))
         return path
-    return SETS / f"{name}.jsonl"
+    return BLIND / f"{name}.jsonl" if name.startswith("blind") else SETS / f"{name}.jsonl"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["dev", "generated"])
+@pytest.mark.parametrize("name", ["dev", "generated", "blind1", "blind2", "blind3"])
 def test_scores_stay_above_thresholds(name: str, real_bot: tuple[Asker, dict[str, str]], tmp_path: Path) -> None:
     bot, categories = real_bot
     report = run_set(bot, load_question_set(_set_path(name, tmp_path)), tmp_path / "run", name,

@@ -1,0 +1,285 @@
+"""The one place where the bot decides about a question: decline or answer, which product(s), which
+scope verdict, which clause decides it, and which product covers a need the asked one does not.
+
+Inputs are signals other steps compute (bot.signals.Signals): the nearest labelled examples
+(kb.examples), fused retrieval, product names the customer typed (and negated), the wording cues of
+bot.understand, and the clause judge (bot.verdict). How much each counts is not set by hand: four
+logistic models are fitted on the example memory by bot.fit, with cross-validation grouped by writer
+(no writer's style on both sides), and their weights and thresholds live in data/decision.json.
+Applying them is a few dot products (numpy); scikit-learn is needed only to fit."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from bot.models import Verdict
+from bot.signals import Signals
+from kb.chunks import NOTES_ENTRY
+from kb.names import compact
+
+DECISION_PATH = Path(__file__).resolve().parents[1] / "data" / "decision.json"
+# A neighbour's vote is weighted by exp(similarity / TEMPERATURE): e5 puts paraphrases of one question
+# at 0.88-0.95 and unrelated catalog questions at 0.78-0.85, so a few hundredths must matter.
+TEMPERATURE = 0.02
+NEIGHBOURS = 10
+# Declines that no example may overrule: an override attempt, an empty or oversized message.
+HARD_DECLINES = frozenset({"injection", "empty", "too_long"})
+SOFT_RULES = ("price", "other_vendor", "chitchat", "howto")
+
+
+class Model(BaseModel):
+    """One fitted logistic model: p = sigmoid(bias + weights . features)."""
+
+    features: list[str]
+    weights: list[float]
+    bias: float
+    threshold: float = 0.5
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.bias + sum(w * values.get(name, 0.0) for name, w in zip(self.features, self.weights, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+class DecisionModels(BaseModel):
+    abstain: Model
+    product: Model
+    scope: Model
+    included: Model
+    fitted: dict = {}
+
+
+@lru_cache(maxsize=4)
+def load_models(path: Path = DECISION_PATH) -> DecisionModels:
+    return DecisionModels.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+# -- features --------------------------------------------------------------------------------------
+
+def _weights(signals: Signals) -> list[float]:
+    if not signals.neighbours:
+        return []
+    top = signals.neighbours[0].similarity
+    raw = [math.exp((n.similarity - top) / TEMPERATURE) for n in signals.neighbours]
+    total = sum(raw)
+    return [w / total for w in raw]
+
+
+KINDS = ("scope", "which", "compare", "entitlement", "describe")
+
+
+def abstain_features(signals: Signals) -> dict[str, float]:
+    u = signals.understanding
+    neighbours, weights = signals.neighbours, _weights(signals)
+    top_hit = signals.hits[0] if signals.hits else None
+    memory = signals.memory
+    declined = signals.best(memory.abstain) if memory else 0.0
+    answered = signals.best(~memory.abstain) if memory else 0.0
+    values = {
+        "margin_abstain": declined - answered,
+        "nn_abstain": sum(w for n, w in zip(neighbours, weights) if n.example.abstain),
+        "nn_top_abstain": float(bool(neighbours) and neighbours[0].example.abstain),
+        "nn_top_similarity": neighbours[0].similarity if neighbours else 0.0,
+        "named": float(bool(u.products)),
+        "lexical": min(top_hit.lexical_score, 3.0) if top_hit else 0.0,
+        "dense": top_hit.dense_score if top_hit else 0.0,
+    }
+    for rule in SOFT_RULES:
+        values[f"rule_{rule}"] = float(u.abstain_reason == rule)
+    for kind in KINDS:
+        values[f"kind_{kind}"] = float(u.kind == kind)
+    return values
+
+
+def candidate_features(signals: Signals, product: str) -> dict[str, float]:
+    u = signals.understanding
+    key = compact(product)
+    neighbours, weights = signals.neighbours, _weights(signals)
+    first = sum(w for n, w in zip(neighbours, weights) if n.example.products and compact(n.example.products[0]) == key)
+    later = sum(w for n, w in zip(neighbours, weights) if any(compact(p) == key for p in n.example.products[1:]))
+    voting = [n.similarity for n in neighbours if any(compact(p) == key for p in n.example.products)]
+    top = neighbours[0].similarity if neighbours else 0.0
+    ranked = [compact(hit.entry.product) for hit in signals.hits]
+    best = signals.hits[0].score if signals.hits else 0.0
+    score = next((hit.score for hit in signals.hits if compact(hit.entry.product) == key), 0.0)
+    named = [compact(p) for p in u.products]
+    about = signals.best(signals.memory.about(product)) if signals.memory else 0.0
+    return {
+        "product_margin": about - top if signals.memory else 0.0,
+        "named": float(key in named),
+        "named_first": float(bool(named) and named[0] == key),
+        "nn_vote": first + 0.5 * later,
+        "nn_gap": (top - max(voting)) if voting else 0.2,
+        "search": score / best if best > 0 else 0.0,
+        "search_first": float(bool(ranked) and ranked[0] == key),
+        "notes": float(key == NOTES_ENTRY),
+        "entitlement_cue": float(key == NOTES_ENTRY and u.kind == "entitlement"),
+    }
+
+
+def scope_features(signals: Signals) -> dict[str, float]:
+    u = signals.understanding
+    weights = _weights(signals)
+    return {
+        "rule_scope": float(u.kind == "scope"),
+        "rule_describe": float(u.kind == "describe"),
+        "rule_which": float(u.kind == "which"),
+        "rule_compare": float(u.kind == "compare"),
+        "nn_scope": sum(w for n, w in zip(signals.neighbours, weights) if n.example.verdict is not None),
+        "followup": float(u.followup),
+    }
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The clause judge's reading of the topic against one product."""
+
+    verdict: Verdict
+    clause: str | None = None
+    coverage: float = 0.0
+    literal: float = 0.0  # share of the topic's concepts the clause names in the customer's own words
+
+
+def included_features(signals: Signals, product: str, judged: Judged) -> dict[str, float]:
+    """The judge's reading, and how close the question is to this product's yes examples against its no
+    examples (all of them, not only the global top ten: those are mostly about the product as a whole)."""
+    key = compact(product)
+    neighbours, weights = signals.neighbours, _weights(signals)
+    same = [(n, w) for n, w in zip(neighbours, weights) if any(compact(p) == key for p in n.example.products)]
+    top_same = same[0][0] if same else None
+    memory = signals.memory
+    margins = {}
+    if memory is not None:
+        about = memory.about(product)
+        yes = signals.best(about & (memory.verdicts == "included"))
+        no = signals.best(about & np.isin(memory.verdicts, ["excluded", "not_listed"]))
+        same_clause = signals.best(about & (memory.verdicts == "included")
+                                   & (memory.clauses == compact(judged.clause or "-")))
+        margins = {"yes_margin": yes - no, "judge_clause_margin": (same_clause - no) if same_clause else -0.1}
+    return {
+        "yes_margin": margins.get("yes_margin", 0.0),
+        "judge_clause_margin": margins.get("judge_clause_margin", -0.1),
+        "judge_included": float(judged.verdict == "included"),
+        "judge_excluded": float(judged.verdict == "excluded"),
+        "judge_coverage": judged.coverage,
+        "judge_literal": judged.literal if judged.verdict == "included" else 0.0,
+        "nn_included": sum(w for n, w in same if n.example.verdict == "included"),
+        "nn_not_included": sum(w for n, w in same if n.example.verdict in ("excluded", "not_listed")),
+        "nn_top_included": float(top_same is not None and top_same.example.verdict == "included"),
+        "nn_top_similarity": top_same.similarity if top_same else 0.0,
+    }
+
+
+def product_candidates(signals: Signals) -> list[str]:
+    """Every product named, voted for by a neighbour or retrieved (the general notes when the wording
+    asks about entitlements), less the ones the customer said they do not want."""
+    u = signals.understanding
+    candidates = list(dict.fromkeys([
+        *u.products,
+        *(p for n in signals.neighbours for p in n.example.products),
+        *(hit.entry.product for hit in signals.hits),
+        *([NOTES_ENTRY] if u.kind == "entitlement" else []),
+    ]))
+    return [p for p in candidates if compact(p) not in signals.negated]
+
+
+# -- the decision ----------------------------------------------------------------------------------
+
+class Decision(BaseModel):
+    """What the answer will say; `why` keeps the probabilities for staff and for debugging."""
+
+    abstain: bool
+    abstain_reason: str | None = None
+    products: list[str] = []
+    verdict: Verdict | None = None
+    clause: str | None = None
+    pointer: str | None = None  # the product that covers a need the asked one does not list
+    why: dict[str, float] = {}
+
+
+@dataclass
+class Decider:
+    """Applies the fitted models to one question's signals."""
+
+    path: Path = DECISION_PATH
+
+    @property
+    def models(self) -> DecisionModels:
+        """Read on the first decision, so fitting (which only collects signals) needs no earlier fit."""
+        return load_models(self.path)
+
+    def decide(self, signals: Signals, judge: Callable[[str], Judged], entry_text: Callable[[str], str | None],
+               exclusions: Callable[[str], Sequence[str]]) -> Decision:
+        u = signals.understanding
+        if u.abstain_reason in HARD_DECLINES:
+            return Decision(abstain=True, abstain_reason=u.abstain_reason)
+        p_abstain = self.models.abstain.probability(abstain_features(signals))
+        why = {"abstain": round(p_abstain, 3)}
+        if p_abstain >= self.models.abstain.threshold:
+            return Decision(abstain=True, abstain_reason=u.abstain_reason or "unknown", why=why)
+
+        products = self._products(signals, why)
+        if not products:
+            return Decision(abstain=True, abstain_reason="unknown", why=why)
+        p_scope = self.models.scope.probability(scope_features(signals))
+        why["scope"] = round(p_scope, 3)
+        if p_scope < self.models.scope.threshold or products[0] == NOTES_ENTRY:
+            return Decision(abstain=False, products=products, why=why)
+
+        product = products[0]
+        judged = judge(product)
+        p_included = self.models.included.probability(included_features(signals, product, judged))
+        why["included"] = round(p_included, 3)
+        if p_included >= self.models.included.threshold:
+            clause = judged.clause if judged.verdict == "included" else self._neighbour_clause(
+                signals, product, ("included",), entry_text)
+            return Decision(abstain=False, products=products, verdict="included", clause=clause, why=why)
+        if judged.verdict == "excluded":
+            return Decision(abstain=False, products=products, verdict="excluded", clause=judged.clause, why=why)
+        excluded = self._neighbour_clause(signals, product, ("excluded",), entry_text)
+        if excluded and any(compact(excluded) in compact(x) or compact(x) in compact(excluded) for x in exclusions(product)):
+            return Decision(abstain=False, products=products, verdict="excluded", clause=excluded, why=why)
+        return Decision(abstain=False, products=products, verdict="not_listed", pointer=self._pointer(signals, product),
+                        why=why)
+
+    def _products(self, signals: Signals, why: dict[str, float]) -> list[str]:
+        """The candidates ranked by the fitted model; a comparison keeps all the products it names."""
+        u = signals.understanding
+        candidates = product_candidates(signals)
+        scored = sorted(((self.models.product.probability(candidate_features(signals, p)), p) for p in candidates),
+                        key=lambda pair: -pair[0])
+        if scored:
+            why["product"] = round(scored[0][0], 3)
+        ranked = [p for _, p in scored]
+        if u.kind == "compare" and len(u.products) >= 2:
+            return list(dict.fromkeys([*u.products, *ranked]))[: max(len(u.products), 3)]
+        return ranked[:3]
+
+    @staticmethod
+    def _neighbour_clause(signals: Signals, product: str, verdicts: tuple[str, ...],
+                          entry_text: Callable[[str], str | None]) -> str | None:
+        """The clause of the most similar example about `product` with one of `verdicts`, if the entry
+        still has it verbatim."""
+        text = entry_text(product) or ""
+        for neighbour in signals.neighbours:
+            example = neighbour.example
+            if (example.verdict in verdicts and example.clause and any(compact(p) == compact(product) for p in example.products)
+                    and example.clause in text):
+                return example.clause
+        return None
+
+    @staticmethod
+    def _pointer(signals: Signals, product: str) -> str | None:
+        """The product the nearest not_listed examples about `product` say covers it instead."""
+        for neighbour in signals.neighbours:
+            example = neighbour.example
+            if example.covered_by and any(compact(p) == compact(product) for p in example.products):
+                return example.covered_by[0]
+        return None

@@ -1,0 +1,28 @@
+"""What the decision module (bot.decide) reads about one question: the rule-based understanding, the
+nearest labelled examples, fused retrieval and the products the customer said they do not want."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.understand import Understanding
+from kb.examples import ExampleMemory, Neighbour
+from kb.models import EntryHit
+
+
+@dataclass
+class Signals:
+    understanding: Understanding
+    neighbours: list[Neighbour] = field(default_factory=list)
+    hits: list[EntryHit] = field(default_factory=list)
+    negated: frozenset[str] = frozenset()  # compact ids of products the customer does not want ("不打算升级")
+    memory: ExampleMemory | None = None
+    similarities: np.ndarray | None = None  # the question's cosine to every example of `memory`
+
+    def best(self, mask: np.ndarray) -> float:
+        """The highest similarity among the examples in `mask` (0 when none)."""
+        if self.similarities is None or not len(self.similarities) or not mask.any():
+            return 0.0
+        value = float(np.max(np.where(mask, self.similarities, -np.inf)))
+        return value if np.isfinite(value) else 0.0

@@ -86,6 +86,13 @@ def ingest_command(paths: tuple[Path, ...], rebuild: bool, no_wait: bool, as_jso
         click.echo(f"built {info.version} from {info.source}: {info.entries} entries, {info.chunks} chunks "
                    f"({info.reembedded} embedded, {info.reused} reused) with {info.embeddings} "
                    f"in {info.seconds:.1f} s -> {info.collection}")
+        seeded = " (seeded from the catalog's structure: no written example names its products)" if info.examples_seeded else ""
+        click.echo(f"example memory: {info.examples} examples vote on {info.version}{seeded}")
+        if info.stale_examples:
+            click.echo(f"{len(info.stale_examples)} examples stopped voting (product removed or clause changed; "
+                       f"fix or remove them, see `kbbot examples list --json`):", err=True)
+            for line in info.stale_examples:
+                click.echo(f"  - {line}", err=True)
     click.echo(f"active version: {built[-1].version}")
 
 

@@ -107,3 +107,24 @@ def test_staff_examples_must_name_catalog_products(ingested) -> None:
         ingested.add_example(Example(question="有没有 ERP 咨询", products=["咨询服务"]))
     with pytest.raises(ExampleError, match="--product or --abstain"):
         ingested.add_example(Example(question="有没有 ERP 咨询"))
+
+
+def test_kbbot_ingest_reports_examples_whose_clause_changed(fake_home: Path, catalog: Catalog, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import ingest_command
+
+    upgrade = catalog.entry("升级服务")
+    item = upgrade.items[1]
+    staff_file(fake_home).parent.mkdir(parents=True, exist_ok=True)
+    staff_file(fake_home).write_text(Example(question="升级会先搭个测试环境吗", products=["升级服务"], clause=item,
+                                             verdict="included").model_dump_json() + "\n", encoding="utf-8")
+    changed = upgrade.model_copy(update={"items": [i for i in upgrade.items if i != item],
+                                         "text": upgrade.text.replace(item, "")})
+    edition = catalog.model_copy(update={"catalog_version": "2026-01-01",
+                                         "entries": [changed if e.id == upgrade.id else e for e in catalog.entries]})
+    path = tmp_path / "edition.json"
+    path.write_text(edition.model_dump_json(), encoding="utf-8")
+    result = CliRunner().invoke(ingest_command, [str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 examples stopped voting" in result.output and "升级会先搭个测试环境吗 (its clause changed" in result.output

@@ -298,3 +298,19 @@ def test_english_scope_questions_reach_the_chinese_clauses(catalog_bot, question
 def test_an_english_negated_product_is_not_the_answer(catalog_bot):
     answer = catalog_bot.ask("we don't want a resident consultant, just someone to come on site for a few days. what fits?")
     assert answer.citations[0].product != "驻场服务"
+
+
+def test_the_validator_drops_citations_that_are_not_verbatim_catalog_text(catalog_bot, monkeypatch) -> None:
+    """Whatever composition produces, a citation reaches the customer only if it names a catalog entry and
+    quotes it verbatim (a reworded quote or an invented product is dropped)."""
+    from bot.models import Answer, Citation
+
+    good = Citation(product="升级服务", category="升级服务", page=1, quote="升级测试：搭建升级测试环境，执行升级操作；")
+    reworded = good.model_copy(update={"quote": "升级测试：搭建测试环境并执行升级"})
+    invented = good.model_copy(update={"product": "免费升级服务"})
+    empty = good.model_copy(update={"quote": ""})
+    drafted = Answer(answer="包括。", citations=[reworded, invented, empty, good], verdict="included",
+                     catalog_version="2025-07-01")
+    monkeypatch.setattr(type(catalog_bot), "_draft", lambda self, context: drafted)
+    answer = catalog_bot.ask("升级服务包括测试环境吗")
+    assert answer.citations == [good]

@@ -1,13 +1,30 @@
 """report.png: hit@1 per category and the latency histogram, one glance for a release review."""
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 
 from eval.scoring import Evaluation
 
-# Category names are Chinese; any of these installed fonts draws them (else glyphs show as boxes).
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "Source Han Sans SC", "SimHei")
+# Category names are Chinese. The font files are registered with matplotlib by path: its font list is
+# cached on first import, and a cache written before the font package was installed never lists them.
+# fonts-wqy-microhei is what .ci/system-deps installs; Noto CJK is Debian's other common one.
+CJK_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                  "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+@functools.cache
+def cjk_fonts() -> tuple[str, ...]:
+    """Family names of the CJK font files present, each registered once with matplotlib's font manager."""
+    from matplotlib import font_manager
+
+    names = []
+    for path in CJK_FONT_FILES:
+        if Path(path).is_file():
+            font_manager.fontManager.addfont(path)
+            names.append(font_manager.FontProperties(fname=path).get_name())
+    return tuple(names)
 
 
 def draw_chart(evaluation: Evaluation, path: Path) -> None:
@@ -16,15 +33,16 @@ def draw_chart(evaluation: Evaluation, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    cjk = [name for name in CJK_FONTS if name in installed]
+    cjk = list(cjk_fonts())
     answerable = {name: s for name, s in evaluation.by_category.items() if s.hit_at_1.total}
     latencies = [o.latency_ms for o in evaluation.outcomes]
     with plt.rc_context({"font.sans-serif": cjk + list(plt.rcParams["font.sans-serif"]),
                          "axes.unicode_minus": False}), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # missing-glyph notices when no CJK font is installed
+        if not cjk:  # one notice instead of one per missing glyph
+            warnings.warn("no CJK font: Chinese labels in report.png show as boxes "
+                          "(apt-get install fonts-wqy-microhei)", stacklevel=2)
+            warnings.simplefilter("ignore")
         figure, (by_category, latency) = plt.subplots(1, 2, figsize=(12, 4.8), width_ratios=(3, 2))
         names = list(answerable)
         values = [answerable[name].hit_at_1.value or 0.0 for name in names]

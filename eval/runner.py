@@ -50,20 +50,24 @@ def _warm_up(bot: Asker, questions: list[Question]) -> None:
 
 
 def ask_all(bot: Asker, questions: list[Question], progress: bool = True) -> list[ResultLine]:
-    """One ResultLine per question, in order, each timed alone after a warm-up."""
+    """One ResultLine per question, in order, each timed alone after a warm-up. `progress`: a tqdm bar on
+    stderr (the CLI passes whether stderr is a terminal, so a piped run prints nothing extra)."""
     from tqdm import tqdm
 
-    _warm_up(bot, questions)
     results = []
-    for question in tqdm(questions, desc="asking", unit="q", disable=not progress or len(questions) < 20,
-                         leave=False):
-        started = time.perf_counter()
-        try:
-            answer = bot.ask(question.question, history=list(question.history))
-        except Exception as error:  # noqa: BLE001 - one crashing question is a wrong answer, not a lost run
-            results.append(ResultLine.from_error(question, error, (time.perf_counter() - started) * 1000))
-            continue
-        results.append(ResultLine.from_answer(question, answer, (time.perf_counter() - started) * 1000))
+    with tqdm(total=len(questions), desc="asking", unit="q", disable=not progress, leave=False) as bar:
+        bar.set_postfix_str("warming up")
+        _warm_up(bot, questions)
+        bar.set_postfix_str("")
+        for question in questions:
+            started = time.perf_counter()
+            try:
+                answer = bot.ask(question.question, history=list(question.history))
+            except Exception as error:  # noqa: BLE001 - one crashing question is a wrong answer, not a lost run
+                results.append(ResultLine.from_error(question, error, (time.perf_counter() - started) * 1000))
+            else:
+                results.append(ResultLine.from_answer(question, answer, (time.perf_counter() - started) * 1000))
+            bar.update()
     return results
 
 

@@ -108,12 +108,30 @@ class Logbook:
     def recent(self, limit: int = 200) -> list[LoggedExchange]:
         return self._select("", limit)
 
-    def _select(self, where: str, limit: int) -> list[LoggedExchange]:
+    def conversation(self, exchange_id: int, turns: int = 10, window_seconds: float = 3_600) -> list[LoggedExchange]:
+        """The exchange and up to `turns` - 1 earlier ones of its conversation, oldest first: those of the
+        same surface and session (a chat page; an API client's address) in the `window_seconds` before it.
+        A 👎 on "这个服务包括…" means nothing without the turn that named the service. Empty when the id
+        is unknown (pruned)."""
+        with self._lock:
+            row = self._db.execute("SELECT surface, session, created_at FROM exchanges WHERE id = ?",
+                                   (exchange_id,)).fetchone()
+        if row is None:
+            return []
+        surface, session, created_at = row
+        if not session:  # nothing ties it to other exchanges
+            return self._select("WHERE id = ?", 1, (exchange_id,))
+        earlier = self._select("WHERE surface = ? AND session = ? AND created_at >= ?"
+                               " AND (created_at < ? OR (created_at = ? AND id <= ?))", turns,
+                               (surface, session, created_at - window_seconds, created_at, created_at, exchange_id))
+        return earlier[::-1]
+
+    def _select(self, where: str, limit: int, parameters: tuple = ()) -> list[LoggedExchange]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, created_at, surface, session, question, answer, abstained, feedback FROM exchanges "
                 f"{where} ORDER BY created_at DESC, id DESC LIMIT ?",
-                (limit,),
+                (*parameters, limit),
             ).fetchall()
         return [
             LoggedExchange(id=r[0], created_at=r[1], surface=r[2], session=r[3], question=r[4], answer=r[5],

@@ -1,5 +1,6 @@
 """Staff lookup: search with highlighted clauses, copyable cited answers, the catalog and its versions,
-question-set runs, and the questions the bot could not answer.
+question-set runs, and the questions the bot could not answer, each with its conversation, which staff
+turn into labelled examples (the right product, a verdict, or a decline) that the next answer uses.
 """
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from bot.surfaces.api import ChatBot
-from bot.surfaces.logbook import Logbook
+from bot.surfaces.logbook import LoggedExchange, Logbook
 from bot.surfaces.render import copyable_answer
 from bot.surfaces.sanitize import escape_markdown, escape_markup, safe_markdown
 from bot.surfaces.settings import ServeSettings
 from ingest.models import Catalog, Entry
 from kb.diff import CatalogDiff, diff_catalogs
 from kb.errors import KBError
+from kb.examples import STAFF_WRITER, Example
 from kb.models import EntryHit, VersionInfo
 
 ALL_CATEGORIES = "全部类别 All categories"
@@ -49,6 +51,7 @@ class StaffKnowledgeBase(Protocol):
     def search(self, query: str, k: int = 5, category: str | None = None) -> list[EntryHit]: ...
     def versions(self) -> list[VersionInfo]: ...
     def version_catalog(self, version: str) -> Catalog: ...
+    def add_example(self, example: Example) -> Example: ...
 
 
 def _matches(clause: str, hit: EntryHit) -> bool:
@@ -115,13 +118,36 @@ def diff_markdown(diff: CatalogDiff, old: str, new: str) -> str:
     return "\n".join(parts)
 
 
-def unanswered_rows(logbook: Logbook) -> list[list[str]]:
-    rows = []
-    for exchange in logbook.unanswered():
-        reason = "未回答 abstained" if exchange.abstained else "不满意 unhelpful"
-        when = datetime.fromtimestamp(exchange.created_at).strftime("%Y-%m-%d %H:%M")
-        rows.append([when, reason, exchange.surface, exchange.question[:300], exchange.answer[:300]])
-    return rows
+UNANSWERED_HEADERS = ["编号 #", "时间 Time", "原因 Reason", "来源 Surface", "问题 Question", "回答 Answer"]
+VERDICT_CHOICES = [("不是是否问题 Not a yes/no question", ""), ("包括 Included", "included"),
+                   ("不包括 Excluded", "excluded"), ("目录未列出 Not listed", "not_listed")]
+
+
+def _when(exchange: LoggedExchange) -> str:
+    return datetime.fromtimestamp(exchange.created_at).strftime("%Y-%m-%d %H:%M")
+
+
+def _reason(exchange: LoggedExchange) -> str:
+    return "未回答 abstained" if exchange.abstained else "不满意 unhelpful"
+
+
+def unanswered_rows(logbook: Logbook) -> list[list[Any]]:
+    """One row an exchange, its log id first (a click on the row opens its conversation by that id)."""
+    return [[exchange.id, _when(exchange), _reason(exchange), exchange.surface, exchange.question[:300],
+             exchange.answer[:300]] for exchange in logbook.unanswered()]
+
+
+def conversation_markdown(turns: list[LoggedExchange]) -> str:
+    """The conversation up to the chosen question, oldest first. The customer's words are shown exactly as
+    typed (escaped completely); the bot's answers as the customer saw them."""
+    exchanges = []
+    for number, turn in enumerate(turns, 1):
+        chosen = number == len(turns)
+        asked = "**▶ 客户（这一问）Customer — this question**" if chosen else "**客户 Customer**"
+        answered = f"**机器人 Bot** · {_reason(turn)}" if chosen else "**机器人 Bot**"
+        exchanges.append(f"{asked}\n\n{escape_markdown(turn.question)}\n\n{answered}\n\n{safe_markdown(turn.answer)}")
+    header = f"**对话 Conversation** · {escape_markdown(turns[-1].surface)} · {_when(turns[0])}"
+    return "\n\n---\n\n".join([header, *exchanges])
 
 
 class StaffHandlers:
@@ -167,6 +193,46 @@ class StaffHandlers:
                 or not path.resolve().is_relative_to(cache)):
             raise gr.Error("请通过本页面上传问题集。Upload the question set through this page.")
         return path
+
+    def unanswered_view(self) -> tuple[list[list[Any]], Any]:
+        """Read on every visit, so new questions and a newly ingested edition's products show up."""
+        products = [entry.product for entry in self.kb.catalog.entries]
+        return unanswered_rows(self.logbook), gr.Dropdown(choices=products)
+
+    def open_unanswered(self, event: gr.SelectData) -> tuple[str, str, Any, str, bool, str]:
+        """A clicked row: its conversation, and the teach form filled with its question."""
+        try:
+            exchange_id = int((event.row_value or [None])[0])
+        except (TypeError, ValueError) as exc:
+            raise gr.Error("请点击表格中的一行。Click a row of the table.") from exc
+        turns = self.logbook.conversation(exchange_id)
+        if not turns:
+            raise gr.Error("这条记录已不在日志中。This exchange is no longer in the log.")
+        return conversation_markdown(turns), turns[-1].question, gr.Dropdown(value=None), "", False, ""
+
+    def teach(self, question: str, product: str | None, verdict: str | None, decline: bool) -> str:
+        """Store a labelled example in the knowledge base (KB_HOME); the next answer uses it, no restart."""
+        from bot.understand import detect_language
+
+        question = " ".join((question or "").split())
+        if not question or len(question) > self.settings.max_question_chars:
+            raise gr.Error(f"问题须为 1–{self.settings.max_question_chars} 字。"
+                           f" The question must be 1 to {self.settings.max_question_chars} characters.")
+        if decline and (product or verdict):
+            raise gr.Error("应拒答的问题不指定服务和结论。A decline names no product and no verdict.")
+        if not decline and not product:
+            raise gr.Error("请选择正确的服务，或勾选“应拒答”。Pick the right product, or tick 'decline'.")
+        try:
+            stored = self.kb.add_example(Example(question=question, lang=detect_language(question),
+                                                 products=[product] if product else [], verdict=verdict or None,
+                                                 abstain=decline, writer=STAFF_WRITER))
+        except (KBError, ValueError) as exc:  # an unknown product, a malformed example
+            raise gr.Error(f"未保存 Not saved: {str(exc).splitlines()[0]}") from exc
+        label = "拒答 decline" if stored.abstain else " / ".join(stored.products)
+        if stored.verdict:
+            label += f" ({stored.verdict})"
+        return (f"已保存 Saved: 「{escape_markdown(stored.question)}」 → {escape_markdown(label)}。"
+                " 下一次回答即使用它。The next answer uses it.")
 
     def run_eval(self, upload: str | None) -> tuple[str, str | None, str | None]:
         if self.eval_runner is None:
@@ -237,12 +303,34 @@ def build_staff(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings, l
                     results_file = gr.File(label="结果 results.jsonl", interactive=False)
                 run.click(handlers.run_eval, upload, [report, chart, results_file], api_visibility="private")
             with gr.Tab("未解决问题 Unanswered", id="unanswered") as unanswered_tab:
-                refresh = gr.Button("刷新 Refresh", scale=0, min_width=120)
-                table = gr.Dataframe(headers=["时间 Time", "原因 Reason", "来源 Surface", "问题 Question",
-                                              "回答 Answer"], datatype="str", wrap=True, interactive=False,
-                                     column_widths=["12%", "11%", "7%", "30%", "40%"], elem_id="staff-unanswered")
+                with gr.Row():
+                    gr.Markdown("点击一行查看对话，并把它教给机器人。Click a row to see its conversation and teach the"
+                                " bot the right answer.")
+                    refresh = gr.Button("刷新 Refresh", scale=0, min_width=120)
+                table = gr.Dataframe(headers=UNANSWERED_HEADERS, datatype=["number", "str", "str", "str", "str", "str"],
+                                     wrap=True, interactive=False, column_widths=["6%", "11%", "10%", "7%", "28%", "38%"],
+                                     elem_id="staff-unanswered")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        conversation = gr.Markdown("（未选择 Nothing selected）", elem_id="staff-conversation")
+                    with gr.Column(scale=2):
+                        teach_question = gr.Textbox(label="示例问题 Example question (edit it to stand on its own)",
+                                                    lines=2, elem_id="staff-teach-question")
+                        teach_product = gr.Dropdown(label="正确的服务 The right product", elem_id="staff-teach-product",
+                                                    choices=[entry.product for entry in kb.catalog.entries], value=None)
+                        teach_verdict = gr.Radio(VERDICT_CHOICES, value="", label="结论 Verdict (for 'does P include X')",
+                                                 elem_id="staff-teach-verdict")
+                        teach_decline = gr.Checkbox(label="应拒答：目录无法回答 The bot should decline (the catalog"
+                                                          " cannot answer it)", elem_id="staff-teach-decline")
+                        save = gr.Button("保存为示例 Save as example", variant="primary", elem_id="staff-teach-save")
+                        teach_status = gr.Markdown(elem_id="staff-teach-status")
                 for trigger in (refresh.click, unanswered_tab.select, page.load):
-                    trigger(lambda: unanswered_rows(logbook), None, table, api_visibility="private")
+                    trigger(handlers.unanswered_view, None, [table, teach_product], api_visibility="private")
+                table.select(handlers.open_unanswered, None, [conversation, teach_question, teach_product,
+                                                              teach_verdict, teach_decline, teach_status],
+                             api_visibility="private")
+                save.click(handlers.teach, [teach_question, teach_product, teach_verdict, teach_decline], teach_status,
+                           api_visibility="private")
     handlers.uploads = page.upload_file_set  # filled by Gradio's upload route of this page
     page.queue(max_size=32, default_concurrency_limit=2)
     return page

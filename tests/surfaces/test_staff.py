@@ -23,7 +23,8 @@ from bot.surfaces.staff import (
 from ingest.models import Entry
 from kb.diff import CatalogDiff, ChangedEntry
 from kb.models import EntryHit, Evidence
-from tests.surfaces.conftest import FakeBot, fake_catalog
+from kb.examples import Example, ExampleError
+from tests.surfaces.conftest import FakeBot, FakeKB, fake_catalog
 
 
 def handlers(bot: FakeBot, logbook: Logbook, runner: object = None) -> StaffHandlers:
@@ -99,7 +100,94 @@ def test_unanswered_rows_are_newest_first(logbook: Logbook) -> None:
     now = time.time()
     logbook.record("老问题", Answer(answer="a", abstained=True, catalog_version="v"), surface="web", now=now - 60)
     logbook.record("新问题", Answer(answer="b", abstained=True, catalog_version="v"), surface="api", now=now)
-    assert [row[3] for row in unanswered_rows(logbook)] == ["新问题", "老问题"]
+    assert [row[4] for row in unanswered_rows(logbook)] == ["新问题", "老问题"]
+
+
+# -- the unanswered view: each question with its conversation, taught to the bot ---------------------
+
+class TeachableKB(FakeKB):
+    """The fake KB plus the knowledge base's add_example contract: known products only, stored in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.examples: list[Example] = []
+
+    def add_example(self, example: Example) -> Example:
+        unknown = [p for p in example.products if self.catalog.entry(p) is None]
+        if unknown:
+            raise ExampleError(f"unknown product {unknown[0]!r} in the 2025-07-01 edition")
+        self.examples.append(example)
+        return example
+
+
+def answer(text: str, abstained: bool = False) -> Answer:
+    return Answer(answer=text, abstained=abstained, catalog_version="2025-07-01")
+
+
+def clicked(row: list[object]) -> gr.SelectData:
+    return gr.SelectData(None, {"index": [0, 4], "value": row[4], "row_value": row})
+
+
+def test_a_clicked_row_opens_with_its_conversation(logbook: Logbook) -> None:
+    now = time.time()
+    logbook.record("很久以前的一问", answer("a"), surface="web", session="s1", now=now - 7200)
+    logbook.record("数据迁移服务包括什么？", answer("**数据迁移服务**：方案制定"), surface="web", session="s1", now=now - 120)
+    logbook.record("别的客户的问题", answer("b"), surface="web", session="s2", now=now - 90)
+    logbook.record("API 上的问题", answer("c"), surface="api", session="s1", now=now - 80)
+    logbook.record("那它包括数据清洗吗？<b>", answer("抱歉，没有相关信息。", abstained=True), surface="web",
+                   session="s1", now=now - 60)
+    logbook.record("之后的一问", answer("d"), surface="web", session="s1", now=now)
+    staff = StaffHandlers(FakeBot(), TeachableKB(), ServeSettings(), logbook, None)
+    row = next(row for row in staff.unanswered_view()[0] if row[4].startswith("那它"))
+    conversation, question, _product, verdict, decline, status = staff.open_unanswered(clicked(row))
+    shown = MarkdownIt("commonmark").render(conversation)
+    assert shown.index("数据迁移服务包括什么") < shown.index("那它包括数据清洗吗") < shown.index("抱歉，没有相关信息")
+    assert "<strong>数据迁移服务</strong>" in shown and "&lt;b&gt;" in shown  # the bot's Markdown, the customer's text
+    for other in ("很久以前", "别的客户", "API 上的问题", "之后的一问"):
+        assert other not in shown
+    assert (question, verdict, decline, status) == ("那它包括数据清洗吗？<b>", "", False, "")
+
+
+def test_a_row_pruned_meanwhile_says_so(logbook: Logbook) -> None:
+    staff = StaffHandlers(FakeBot(), TeachableKB(), ServeSettings(), logbook, None)
+    with pytest.raises(gr.Error, match="no longer in the log"):
+        staff.open_unanswered(clicked([999, "", "", "", "q", "a"]))
+
+
+def test_teaching_stores_a_staff_example_with_the_chosen_label(logbook: Logbook) -> None:
+    kb = TeachableKB()
+    staff = StaffHandlers(FakeBot(kb), kb, ServeSettings(), logbook, None)
+    status = staff.teach("  数据迁移服务包括数据清洗吗？ ", "数据迁移服务", "excluded", False)
+    assert "Saved" in status and "数据迁移服务 (excluded)" in MarkdownIt("commonmark").render(status)
+    staff.teach("Can your staff babysit our kids?", None, "", True)
+    assert [e.model_dump(include={"question", "lang", "products", "verdict", "abstain", "writer"}) for e in kb.examples] == [
+        {"question": "数据迁移服务包括数据清洗吗？", "lang": "zh", "products": ["数据迁移服务"], "verdict": "excluded",
+         "abstain": False, "writer": "staff"},
+        {"question": "Can your staff babysit our kids?", "lang": "en", "products": [], "verdict": None,
+         "abstain": True, "writer": "staff"}]
+
+
+@pytest.mark.parametrize(("question", "product", "verdict", "decline", "message"), [
+    ("", "升级服务", "", False, "1 to 2000 characters"),
+    ("升级服务多少钱", "升级服务", "", True, "A decline names no product"),
+    ("升级服务多少钱", None, "included", True, "A decline names no product"),
+    ("有没有 ERP 咨询", None, "", False, "Pick the right product"),
+    ("有没有 ERP 咨询", "咨询服务", "", False, "unknown product '咨询服务'"),
+])
+def test_teaching_refuses_an_incomplete_label(logbook: Logbook, question: str, product: str | None, verdict: str,
+                                              decline: bool, message: str) -> None:
+    kb = TeachableKB()
+    with pytest.raises(gr.Error, match=message):
+        StaffHandlers(FakeBot(kb), kb, ServeSettings(), logbook, None).teach(question, product, verdict, decline)
+    assert kb.examples == []
+
+
+def test_the_product_choices_follow_the_active_catalog(logbook: Logbook) -> None:
+    kb = TeachableKB()
+    staff = StaffHandlers(FakeBot(kb), kb, ServeSettings(), logbook, None)
+    kb.catalog = fake_catalog("2025-01-01")  # an edition ingested while serving
+    _rows, products = staff.unanswered_view()
+    assert [choice[0] for choice in products.choices] == ["升级服务", "数据迁移服务"]
 
 
 def write_set(path: Path, lines: list[str]) -> Path:

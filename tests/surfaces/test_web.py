@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -181,20 +182,39 @@ class RemoteHits:
         self.planted: list[str] = []  # the image syntax written into the catalog
 
 
-@pytest.fixture(scope="module")
-def poisoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, RemoteHits]]:
-    """The real bot and KB (fake embeddings) over two editions, the newer one with Markdown images in its
-    clauses, served in-process; the images point at a recording loopback server."""
-    from http.server import BaseHTTPRequestHandler
-
+@contextmanager
+def real_bot_served(home: Path, editions: list[Any]) -> Iterator[tuple[str, Any]]:
+    """The real bot and knowledge base (fake embeddings) in `home`, the editions ingested in order (the last
+    one active), served in-process over loopback; yields the URL and the knowledge base."""
     from bot import CatalogBot
     from bot.surfaces.logbook import Logbook
     from bot.surfaces.settings import ServeSettings
     from bot.surfaces.web import create_app
-    from ingest import load_catalog
     from kb import KnowledgeBase
-    from tests.conftest import _local_http_server
     from tests.surfaces.conftest import serve_in_thread
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KB_HOME", str(home))
+        env.setenv("KB_EMBEDDINGS", "fake")
+        env.delenv("KB_CHROMA_URL", raising=False)
+        env.delenv("KB_LLM", raising=False)
+        kb = KnowledgeBase.open()
+        for edition in editions:
+            kb.ingest(edition)
+        bot = CatalogBot(kb=kb)
+        app = create_app(bot=bot, kb=kb, settings=ServeSettings(), logbook=Logbook(home / "logbook.sqlite3"))
+        with serve_in_thread(app) as url:
+            yield url, kb
+
+
+@pytest.fixture(scope="module")
+def poisoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, RemoteHits]]:
+    """Two editions, the newer one with Markdown images in its clauses; the images point at a recording
+    loopback server."""
+    from http.server import BaseHTTPRequestHandler
+
+    from ingest import load_catalog
+    from tests.conftest import _local_http_server
 
     hits = RemoteHits()
 
@@ -207,11 +227,7 @@ def poisoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         def log_message(self, *args: object) -> None:
             pass
 
-    home = tmp_path_factory.mktemp("poisoned_kb")
-    with pytest.MonkeyPatch.context() as env, _local_http_server(Recorder) as remote:
-        env.setenv("KB_HOME", str(home))
-        env.setenv("KB_EMBEDDINGS", "fake")
-        env.delenv("KB_CHROMA_URL", raising=False)
+    with _local_http_server(Recorder) as remote:
         host = remote.removeprefix("http://")
         inline, relative = f"![x]({remote}/inline.png)", f"![y](//{host}/protocol-relative.png)"
         reference, definition = "![t]", f"[t]: {remote}/reference.png"
@@ -228,12 +244,9 @@ def poisoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
             return entry
 
         bundled = load_catalog()
-        kb = KnowledgeBase.open()
-        kb.ingest(bundled.model_copy(update={"catalog_version": "2025-01-01"}))
-        kb.ingest(bundled.model_copy(update={"entries": [poison(e) for e in bundled.entries]}))
-        bot = CatalogBot(kb=kb)
-        app = create_app(bot=bot, kb=kb, settings=ServeSettings(), logbook=Logbook(home / "logbook.sqlite3"))
-        with serve_in_thread(app) as url:
+        editions = [bundled.model_copy(update={"catalog_version": "2025-01-01"}),
+                    bundled.model_copy(update={"entries": [poison(e) for e in bundled.entries]})]
+        with real_bot_served(tmp_path_factory.mktemp("poisoned_kb"), editions) as (url, _kb):
             yield url, remote, hits
 
 
@@ -311,3 +324,55 @@ def test_only_the_widget_can_be_framed_by_another_site(live_server: str, page: A
     assert page.locator("#staff").element_handle().content_frame().url.startswith("chrome-error:")
     assert page.frame_locator("#staff").locator("#staff-query").count() == 0
     page.screenshot(path=str(ARTIFACTS / "framed-elsewhere.png"), full_page=True)
+
+
+# -- staff teach the bot from the unanswered view ------------------------------------------------------
+
+UNHEARD_OF = "蓝鲸小组下个季度想搞一次内部的'鲸落计划'，对应你们哪项服务"
+
+
+@pytest.fixture(scope="module")
+def teachable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    from ingest import load_catalog
+
+    with real_bot_served(tmp_path_factory.mktemp("teach_kb"), [load_catalog()]) as served:
+        yield served
+
+
+def first_cited(answer: Any) -> str:
+    citations = answer.locator("details.kb-citation summary")
+    return citations.first.inner_text() if citations.count() else ""
+
+
+def test_staff_turn_an_unanswered_question_with_its_conversation_into_an_example(
+        teachable_server: tuple[str, Any], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, kb = teachable_server
+    page.goto(f"{url}/")
+    ask(page, "数据迁移服务包括什么？")
+    before = ask(page, UNHEARD_OF)
+    assert "培训服务" not in first_cited(before)
+    page.locator("#kb-chat button[aria-label='踩']").last.click()  # 👎 (an abstention is listed anyway)
+    page.wait_for_timeout(1000)
+
+    page.goto(f"{url}/staff/")
+    page.get_by_role("tab", name="未解决问题 Unanswered").click()
+    table = page.locator("#staff-unanswered")
+    expect(table).to_contain_text("鲸落计划", timeout=30_000)
+    table.get_by_role("gridcell").filter(has_text="鲸落计划").first.click()
+    conversation = page.locator("#staff-conversation")
+    expect(conversation).to_contain_text(UNHEARD_OF, timeout=30_000)
+    assert conversation.inner_text().index("数据迁移服务包括什么") < conversation.inner_text().index("鲸落计划")
+    expect(page.locator("#staff-teach-question textarea")).to_have_value(UNHEARD_OF)
+    page.locator("#staff-teach-product input").click()
+    page.get_by_role("option", name="培训服务", exact=True).click()
+    page.locator("#staff-teach-save").click()
+    expect(page.locator("#staff-teach-status")).to_contain_text("Saved", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "staff-teach.png"), full_page=True)
+    assert [e.products for e in kb.examples_check().active if e.question == UNHEARD_OF] == [["培训服务"]]
+
+    page.goto(f"{url}/")  # the same running server: no restart
+    after = ask(page, UNHEARD_OF)
+    after.locator("details.kb-citation").first.wait_for(timeout=30_000)
+    assert "培训服务" in first_cited(after)

@@ -14,7 +14,7 @@ from eval.compare import compare, render_comparison
 from eval.gate import GateConfigError, load_thresholds, violations
 from eval.questions import Question, QuestionSetError, load_question_set
 from ingest.models import entry_id
-from eval.report import REPORT_JSON, Report, load_report, write_report
+from eval.report import REPORT_JSON, Report, category_table, load_report, write_report
 from eval.results import RESULTS_FILE, ResultsError, align, read_results
 from eval.retrieval import kb_searcher, qrels_from_questions, retrieval_scores, run_from_results, run_from_search
 from eval.runner import Asker, make_report, run_set
@@ -64,6 +64,31 @@ def _print_scores(report: Report) -> None:
     for run_name, values in report.retrieval.items():
         click.echo(f"{run_name + ' (ranx)':<24} " + "  ".join(f"{m} {v:.3f}" for m, v in values.items()))
     click.echo(f"{'failures':<24} {len(report.evaluation.failures)} of {scores.questions}")
+    click.echo("")
+    click.echo("\n".join(category_table(report.evaluation)))
+    click.echo("")
+
+
+def catalog_categories(versions: set[str]) -> dict[str, str]:
+    """Product -> category of the catalog editions a run answered from, as `eval run` took them: the KB's
+    stored edition, else the bundled catalog when it is that edition. Reads files only: no bot, no store."""
+    from ingest import BUNDLED_CATALOG, load_catalog
+    from kb import KnowledgeBase
+    from kb.errors import KBError
+
+    knowledge_base = KnowledgeBase.open()
+    categories: dict[str, str] = {}
+    for version in sorted(versions):
+        try:
+            catalog = knowledge_base.version_catalog(version)
+        except KBError:
+            catalog = load_catalog(BUNDLED_CATALOG)
+            if catalog.catalog_version != version:
+                click.echo(f"kbbot eval: warning: catalog {version} is neither ingested nor bundled; categories "
+                           "of products no answer cited are unknown", err=True)
+                continue
+        categories.update({entry.product: entry.category for entry in catalog.entries})
+    return categories
 
 
 def _thresholds(gate: str | None) -> dict[str, float] | None:
@@ -146,7 +171,8 @@ def score_command(question_set: str, run_dir: str, retrieval: bool, gate: str | 
         fail(str(error))
     scores = {"citations": retrieval_scores(qrels_from_questions(questions), run_from_results(results))} \
         if retrieval else {}
-    report = make_report(Path(question_set).name, questions, results, retrieval=scores)
+    categories = catalog_categories({r.catalog_version for r in results if r.catalog_version})
+    report = make_report(Path(question_set).name, questions, results, categories, retrieval=scores)
     write_report(Path(run_dir), report)
     _print_scores(report)
     _gate(report, gate, thresholds)

@@ -1,6 +1,7 @@
 """report.json (everything, for machines and `eval compare`) and report.md (for people)."""
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -47,6 +48,25 @@ def _breakdown(title: str, groups: dict[str, Scores]) -> list[str]:
         lines.append(f"| {_cell(name)} | {scores.questions} | "
                      + " | ".join(_pct(r.passed, r.total) for r in rates) + f" | {_ms(scores.latency_p50_ms)} |")
     return lines
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _column(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def category_table(evaluation: Evaluation) -> list[str]:
+    """The per-category scores for a terminal (`eval run` and `eval score` print the same one), aligned
+    for Chinese names, which take two columns each."""
+    rows = [["category", "n", *(name for name, _ in _RATE_COLUMNS)]]
+    for name, scores in evaluation.by_category.items():
+        rates = [getattr(scores, field).value for _, field in _RATE_COLUMNS]
+        rows.append([name, str(scores.questions), *("–" if rate is None else f"{rate:.3f}" for rate in rates)])
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(_column(cell, width) for cell, width in zip(row, widths)).rstrip() for row in rows]
 
 
 def render_markdown(report: Report) -> str:

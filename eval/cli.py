@@ -116,7 +116,7 @@ def _gate(report: Report, gate: str | None, thresholds: dict[str, float] | None)
 
 @click.group(name="eval")
 def eval_group() -> None:
-    """Run question sets (public format: ../shared/eval-format.md), score, compare, generate."""
+    """Run question sets (public format: docs/eval-format.md), score, compare, generate."""
 
 
 @eval_group.command("run")

@@ -23,14 +23,12 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.models import Answer, StreamEvent
+from bot.surfaces.inputs import InputRejected, check_history, check_question
 from bot.surfaces.logbook import Logbook
 from bot.surfaces.settings import ServeSettings
 from kb.errors import ChromaUnavailable, DiskFull, EmptyKnowledgeBase, KBError, StoreCorrupt
 
 MODEL_NAME = "kbbot"
-# Follow-ups refer to the last few turns; a longer history only costs time (thousands of turns fit in a
-# request), so the bot sees the most recent ones.
-MAX_HISTORY_MESSAGES = 20
 logger = logging.getLogger(__name__)
 
 
@@ -76,30 +74,22 @@ def error_body(message: str, error_type: str = "invalid_request_error", param: s
     return {"error": {"message": message, "type": error_type, "param": param, "code": code}}
 
 
-def split_conversation(messages: list[ChatMessage], max_question_chars: int) -> tuple[str, list[dict[str, str]]]:
-    """(question, history) from OpenAI messages, or an ApiError a client can act on."""
+def split_conversation(messages: list[ChatMessage], settings: ServeSettings) -> tuple[str, list[dict[str, str]]]:
+    """(question, history the bot is to see) from OpenAI messages, or an ApiError a client can act on."""
     if not messages:
         raise ApiError(400, "messages must contain at least one user message with the question.", "messages")
     last = messages[-1]
     if last.role != "user":
         raise ApiError(400, "The last message must be a user message: it is the question.", "messages")
-    question = last.text().strip()
-    if not question:
-        raise ApiError(400, "The question (the last user message) is empty.", "messages")
-    if len(question) > max_question_chars:
-        raise ApiError(
-            400,
-            f"The question is too long: {len(question)} characters, the limit is {max_question_chars}. "
-            "Please shorten it.",
-            "messages",
-            "question_too_long",
-        )
     history = [
         {"role": m.role, "content": m.text()}
         for m in messages[:-1]
         if m.role in ("user", "assistant") and m.text().strip()
     ]
-    return question, history[-MAX_HISTORY_MESSAGES:]
+    try:
+        return check_question(last.text(), settings), check_history(history, settings)
+    except InputRejected as rejected:
+        raise ApiError(400, rejected.message, "messages", rejected.code) from None
 
 
 def citations_payload(answer: Answer) -> list[dict[str, Any]]:
@@ -164,7 +154,7 @@ def build_router(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None,
 
     @router.post("/v1/chat/completions")
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
-        question, history = split_conversation(body.messages, settings.max_question_chars)
+        question, history = split_conversation(body.messages, settings)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         session = request.client.host if request.client else ""
@@ -185,7 +175,7 @@ def _stream_events(bot: ChatBot, question: str, history: list[dict[str, str]], c
     """OpenAI chunk stream: role, text deltas, then a final chunk carrying the citations, then [DONE].
 
     Headers are already sent when the bot fails mid-answer, so the failure travels as an OpenAI error
-    event (which OpenAI clients raise) instead of a silently truncated answer."""
+    event (which OpenAI clients raise), still followed by [DONE], instead of a silently truncated answer."""
     yield _chunk(completion_id, created, {"role": "assistant", "content": ""})
     final: Answer | None = None
     try:
@@ -198,6 +188,7 @@ def _stream_events(bot: ChatBot, question: str, history: list[dict[str, str]], c
         logger.exception("the bot failed while streaming an answer")
     if final is None:
         yield json.dumps(error_body("The server could not finish this answer.", "server_error"))
+        yield "[DONE]"
         return
     if logbook is not None:
         logbook.record(question, final, surface="api", session=session)

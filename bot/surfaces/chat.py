@@ -13,7 +13,8 @@ import gradio as gr
 
 from bot.compose import support_contact
 from bot.models import Answer
-from bot.surfaces.api import MAX_HISTORY_MESSAGES, ChatBot
+from bot.surfaces.api import ChatBot
+from bot.surfaces.inputs import InputRejected, check_history, check_question, recent_history
 from bot.surfaces.logbook import Logbook
 from bot.surfaces.render import chat_markdown
 from bot.surfaces.sanitize import safe_markdown
@@ -36,10 +37,6 @@ INTRO = (
 )
 
 
-def _bot_history(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"role": t["role"], "content": t["content"]} for t in turns[-MAX_HISTORY_MESSAGES:]]
-
-
 class ChatHandlers:
     """The event functions, kept apart from the layout so the flow reads top to bottom."""
 
@@ -50,15 +47,10 @@ class ChatHandlers:
 
     def add_question(self, question: str, chat: list[dict[str, Any]], turns: list[dict[str, Any]]
                      ) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
-        question = (question or "").strip()
-        if not question:
-            raise gr.Error("请输入问题。Please type a question.", duration=4)
-        if len(question) > self.settings.max_question_chars:
-            raise gr.Error(
-                f"问题太长（{len(question)} 字），请控制在 {self.settings.max_question_chars} 字以内。"
-                f" Question too long: the limit is {self.settings.max_question_chars} characters.",
-                duration=6,
-            )
+        try:
+            question = check_question(question or "", self.settings)
+        except InputRejected as rejected:
+            raise gr.Error(f"{rejected.zh} {rejected.message}", duration=6) from None
         chat = [*chat, {"role": "user", "content": safe_markdown(question)}]
         turns = [*turns, {"role": "user", "content": question}]
         return "", chat, turns
@@ -76,7 +68,7 @@ class ChatHandlers:
         streamed = ""
         final: Answer | None = None
         try:
-            for event in self.bot.stream(question, _bot_history(turns[:-1])):
+            for event in self.bot.stream(question, self._history(turns[:-1])):
                 if event.delta:
                     streamed += event.delta
                     chat[-1] = {"role": "assistant", "content": safe_markdown(streamed)}
@@ -104,15 +96,19 @@ class ChatHandlers:
 
     def api_chat(self, message: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
         """For gradio_client: one answer with its citations, history as OpenAI-style turns."""
-        question = (message or "").strip()
-        if not question or len(question) > self.settings.max_question_chars:
-            raise gr.Error(f"The question must be 1 to {self.settings.max_question_chars} characters long.")
-        turns = [{"role": t["role"], "content": str(t["content"])} for t in history or []
+        turns = [{"role": t["role"], "content": str(t["content"])} for t in (history if isinstance(history, list) else [])
                  if isinstance(t, dict) and t.get("role") in ("user", "assistant") and "content" in t]
-        turns = turns[-MAX_HISTORY_MESSAGES:]
+        try:
+            question = check_question(message if isinstance(message, str) else "", self.settings)
+            turns = check_history(turns, self.settings)
+        except InputRejected as rejected:
+            raise gr.Error(rejected.message) from None
         answer = self.bot.ask(question, turns)
         self._record(question, answer, "gradio-api", "")
         return answer.model_dump()
+
+    def _history(self, turns: list[dict[str, Any]]) -> list[dict[str, str]]:
+        return recent_history([{"role": t["role"], "content": t["content"]} for t in turns], self.settings)
 
     def _record(self, question: str, answer: Answer, surface: str, session: str) -> int | None:
         if self.logbook is None:

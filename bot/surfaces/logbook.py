@@ -1,11 +1,13 @@
 """Conversation and feedback log (SQLite under KB_HOME), so staff can see what the bot could not answer.
 
 Rows older than the retention period are pruned whenever the log is opened or written, so the log never
-keeps customer questions longer than the operator allows.
+keeps customer questions longer than the operator allows. The log serves staff, not the customer: when a
+write fails (a full disk, a locked or damaged file) the failure is logged and the answer still goes out.
 """
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -38,6 +40,7 @@ _SECONDS_PER_DAY = 86_400
 # Retention is counted in days: deleting old rows once an hour is soon enough, and a DELETE (a second
 # write transaction) after every answer cost the serving path as much as the insert.
 _PRUNE_EVERY_SECONDS = 3_600
+logger = logging.getLogger(__name__)
 
 
 class LoggedExchange(BaseModel):
@@ -78,27 +81,39 @@ class Logbook:
             return self._db.execute("DELETE FROM exchanges WHERE created_at < ?", (cutoff,)).rowcount
 
     def record(self, question: str, answer: Answer, *, surface: str, session: str = "",
-               now: float | None = None) -> int:
-        """Store one answered question; returns its id for later feedback."""
+               now: float | None = None) -> int | None:
+        """Store one answered question; returns its id for later feedback, None when it could not be stored."""
         created_at = now if now is not None else time.time()
         citations = json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False)
-        with self._lock:
-            row_id = self._db.execute(
-                "INSERT INTO exchanges (created_at, surface, session, question, answer, abstained, verdict,"
-                " citations, catalog_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (created_at, surface, session, question, answer.answer, int(answer.abstained), answer.verdict,
-                 citations, answer.catalog_version),
-            ).lastrowid
+        try:
+            with self._lock:
+                row_id = self._db.execute(
+                    "INSERT INTO exchanges (created_at, surface, session, question, answer, abstained, verdict,"
+                    " citations, catalog_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (created_at, surface, session, question, answer.answer, int(answer.abstained), answer.verdict,
+                     citations, answer.catalog_version),
+                ).lastrowid
+        except (sqlite3.Error, ValueError) as error:  # ValueError: text SQLite cannot encode
+            logger.error("conversation log %s: an exchange was not stored: %s", self.path, error)
+            return None
         if created_at - self._pruned_at >= _PRUNE_EVERY_SECONDS:
-            self.prune(now=created_at)
+            try:
+                self.prune(now=created_at)
+            except sqlite3.Error as error:
+                logger.error("conversation log %s: old exchanges were not pruned: %s", self.path, error)
         return int(row_id)
 
     def set_feedback(self, exchange_id: int, helpful: bool) -> bool:
-        with self._lock:
-            changed = self._db.execute(
-                "UPDATE exchanges SET feedback = ?, feedback_at = ? WHERE id = ?",
-                (1 if helpful else -1, time.time(), exchange_id),
-            ).rowcount
+        try:
+            with self._lock:
+                changed = self._db.execute(
+                    "UPDATE exchanges SET feedback = ?, feedback_at = ? WHERE id = ?",
+                    (1 if helpful else -1, time.time(), exchange_id),
+                ).rowcount
+        except sqlite3.Error as error:
+            logger.error("conversation log %s: feedback on exchange %s was not stored: %s", self.path, exchange_id,
+                         error)
+            return False
         return changed == 1
 
     def unanswered(self, limit: int = 200) -> list[LoggedExchange]:

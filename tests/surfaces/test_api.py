@@ -1,6 +1,8 @@
 """The OpenAI-compatible API over real HTTP: its contract with the fake bot, fuzzing with the real one."""
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Answer, StreamEvent
-from bot.surfaces.api import MAX_HISTORY_MESSAGES
-from tests.surfaces.conftest import FakeBot, make_app, serve_in_thread
+from bot.surfaces.inputs import MAX_HISTORY_MESSAGES
+from bot.surfaces.settings import ServeSettings
+from tests.surfaces.conftest import ENTRIES, FakeBot, make_app, serve_in_thread
+from tests.surfaces.serving import full_logbook
+
+
+class FollowUpBot(FakeBot):
+    """Reads 它 (it) as the product the last user turn named, as the real bot does: only the history can
+    tell which product a pronoun-only follow-up is about."""
+
+    def ask(self, question: str, history: list[Any] | None = None) -> Answer:
+        if "它" in question:
+            named = [entry.product for turn in history or [] if turn["role"] == "user"
+                     for entry in ENTRIES if entry.product in turn["content"]]
+            if named:
+                answer = super().ask(question.replace("它", named[-1]), history)
+                self.calls[-1] = (question, self.calls[-1][1])
+                return answer
+        return super().ask(question, history)
 
 
 @pytest.fixture(scope="module")
-def bot() -> FakeBot:
-    return FakeBot()
+def bot() -> FollowUpBot:
+    return FollowUpBot()
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +76,28 @@ def test_system_messages_are_ignored_and_earlier_turns_become_history(client: op
 
 
 def test_only_the_recent_history_reaches_the_bot(client: openai.OpenAI, bot: FakeBot) -> None:
-    turns = [{"role": role, "content": f"turn {n}"} for n in range(1000) for role in ("user", "assistant")]
+    turns = [{"role": role, "content": f"turn {n}"} for n in range(50) for role in ("user", "assistant")]
     client.chat.completions.create(model="kbbot", messages=[*turns, {"role": "user", "content": "升级服务呢？"}])
     history = bot.calls[-1][1]
-    assert len(history) == MAX_HISTORY_MESSAGES and history[-1] == {"role": "assistant", "content": "turn 999"}
+    assert len(history) == MAX_HISTORY_MESSAGES and history[-1] == {"role": "assistant", "content": "turn 49"}
+
+
+FOLLOW_UP = [{"role": "user", "content": "性能优化服务是什么？"},
+             {"role": "assistant", "content": "性能优化服务：针对系统运行缓慢问题进行诊断和优化。"},
+             {"role": "user", "content": "它包含什么？"}]
+
+
+def test_a_follow_up_only_the_history_resolves(client: openai.OpenAI) -> None:
+    alone = client.chat.completions.create(model="kbbot", messages=FOLLOW_UP[-1:])
+    assert alone.model_extra["abstained"] is True  # without the history nothing says what 它 is
+    completion = client.chat.completions.create(model="kbbot", messages=FOLLOW_UP)
+    assert completion.model_extra["citations"][0]["product"] == "性能优化服务"
+
+
+def test_a_streamed_follow_up_only_the_history_resolves(client: openai.OpenAI, bot: FakeBot) -> None:
+    chunks = list(client.chat.completions.create(model="kbbot", stream=True, messages=FOLLOW_UP))
+    assert chunks[-1].model_extra["citations"][0]["product"] == "性能优化服务"
+    assert bot.calls[-1] == ("它包含什么？", FOLLOW_UP[:2])
 
 
 def test_streaming_chunks_add_up_to_the_answer_and_end_with_citations(client: openai.OpenAI) -> None:
@@ -70,6 +107,18 @@ def test_streaming_chunks_add_up_to_the_answer_and_end_with_citations(client: op
     assert text.startswith("**性能优化服务**")
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert chunks[-1].model_extra["citations"][0]["product"] == "性能优化服务"
+
+
+def post_json(url: str, body: dict[str, Any]) -> httpx.Response:
+    """JSON with escapes (as most clients send it): httpx's own encoder cannot carry a lone surrogate."""
+    return httpx.post(f"{url}/v1/chat/completions", content=json.dumps(body), timeout=60,
+                      headers={"content-type": "application/json"})
+
+
+def stream_data(url: str, body: dict[str, Any]) -> list[str]:
+    with httpx.stream("POST", f"{url}/v1/chat/completions", timeout=30, json={"stream": True, **body}) as response:
+        assert response.status_code == 200
+        return [line.removeprefix("data:").strip() for line in response.iter_lines() if line.startswith("data:")]
 
 
 def test_stream_ends_with_done_marker(base_url: str) -> None:
@@ -101,6 +150,8 @@ def test_bot_failures_are_reported_in_openai_format(tmp_path: Path) -> None:
         with pytest.raises(openai.APIError, match="could not finish"):
             list(client.chat.completions.create(model="kbbot", stream=True,
                                                 messages=[{"role": "user", "content": "升级服务"}]))
+        *_, error, done = stream_data(url, {"messages": [{"role": "user", "content": "升级服务"}]})
+        assert json.loads(error)["error"]["type"] == "server_error" and done == "[DONE]"  # a clean end
         response = httpx.post(f"{url}/v1/chat/completions", json={"messages": [{"role": "user", "content": "升级服务"}]})
         assert response.status_code == 500 and response.json()["error"]["type"] == "server_error"
         assert "store went away" not in response.text
@@ -138,6 +189,43 @@ def test_over_long_question_gets_a_clear_message(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="kbbot", messages=[{"role": "user", "content": "升" * 201}])
     assert "too long" in raised.value.message and "200" in raised.value.message
+
+
+@pytest.mark.parametrize(("messages", "fragment"), [
+    ([{"role": "user", "content": "升级服务\ud800包含什么？"}], "lone surrogate"),
+    ([{"role": "user", "content": "\ud800"}, {"role": "user", "content": "升级服务包含什么？"}], "lone surrogate"),
+    ([{"role": "user", "content": "a" * 1_000_001}, {"role": "user", "content": "升级服务包含什么？"}],
+     "1000001 characters, the limit is 16000"),
+    ([{"role": "user", "content": "升级服务"}] * 102, "101 messages, the limit is 100"),
+])
+@pytest.mark.parametrize("stream", [False, True])
+def test_odd_conversations_get_a_400_streamed_or_not(base_url: str, messages: list[dict[str, str]], fragment: str,
+                                                       stream: bool) -> None:
+    """A lone surrogate used to fail the log write after the answer (500, or a stream that just stopped);
+    a huge history made the answer slow, and a 1,000,001-character turn a 500."""
+    response = post_json(base_url, {"stream": stream, "messages": messages})
+    assert response.status_code == 400, response.text[:300]
+    error = response.json()["error"]
+    assert fragment in error["message"] and error["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_full_disk_under_the_log_costs_no_answer(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                    stream: bool) -> None:
+    from bot.surfaces.web import create_app
+
+    bot = FakeBot()
+    app = create_app(bot=bot, kb=bot.kb, settings=ServeSettings(), logbook=full_logbook(tmp_path / "log.sqlite3"))
+    body = {"stream": stream, "messages": [{"role": "user", "content": "升级服务包含什么？" + "很长的问题" * 300}]}
+    with serve_in_thread(app) as url, caplog.at_level(logging.ERROR, logger="bot.surfaces.logbook"):
+        if stream:
+            *_, final, done = stream_data(url, body)
+            assert json.loads(final)["citations"][0]["product"] == "升级服务" and done == "[DONE]"
+        else:
+            response = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=30)
+            assert response.status_code == 200 and response.json()["citations"][0]["product"] == "升级服务"
+    assert "database or disk is full" in caplog.text
+    assert len(app.state.logbook.recent()) == 1  # only the row written before the disk filled up
 
 
 def test_api_exchanges_are_logged_for_staff(base_url: str, app: Any) -> None:
@@ -204,6 +292,17 @@ def test_fuzz_thousands_of_odd_conversations_over_http(unthrottled_real_api: tup
         assert body["choices"][0]["message"]["content"]
         assert all(citation["quote"] in catalog_texts[citation["product"]] for citation in body["citations"])
         assert not (body["abstained"] and body["citations"])
+
+
+@pytest.mark.parametrize("messages", [
+    [{"role": "user", "content": "数据库转换服务包括\ud800工具授权吗？"}],
+    [{"role": "user", "content": "a" * 1_000_001}, {"role": "user", "content": "数据库转换服务包括工具授权吗？"}],
+])
+@pytest.mark.parametrize("stream", [False, True])
+def test_live_odd_conversations_get_a_400(live_server: str, messages: list[dict[str, str]], stream: bool) -> None:
+    response = post_json(live_server, {"stream": stream, "messages": messages})
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["error"]["code"] in ("invalid_text", "history_too_long")
 
 
 def test_hundred_kilobyte_question_gets_a_clear_message(live_server: str) -> None:

@@ -13,6 +13,7 @@ from bot.surfaces.chat import FAILURE_MESSAGE, ChatHandlers
 from bot.surfaces.logbook import Logbook
 from bot.surfaces.settings import ServeSettings
 from tests.surfaces.conftest import FakeBot
+from tests.surfaces.serving import full_logbook
 
 REQUEST = SimpleNamespace(session_hash="session-1")
 
@@ -91,3 +92,34 @@ def test_api_chat_returns_the_answer_and_citations(handlers: ChatHandlers, fake_
     result = handlers.api_chat("数据迁移服务呢？", [{"role": "user", "content": "升级服务"}, {"role": "bogus"}])
     assert result["citations"][0]["product"] == "数据迁移服务"
     assert fake_bot.calls[-1][1] == [{"role": "user", "content": "升级服务"}]
+
+
+def test_a_question_with_a_lone_surrogate_is_refused_with_a_message(handlers: ChatHandlers) -> None:
+    with pytest.raises(gr.Error, match="lone surrogate"):
+        handlers.add_question("升级服务\ud800包含什么？", [], [])
+
+
+@pytest.mark.parametrize("history", [
+    [{"role": "user", "content": "升级服务"}] * 101,
+    [{"role": "user", "content": "a" * 1_000_001}],
+    [{"role": "user", "content": "\ud800"}],
+])
+def test_api_chat_refuses_an_odd_history_with_a_message(handlers: ChatHandlers, history: list[dict[str, str]]) -> None:
+    with pytest.raises(gr.Error, match="history"):
+        handlers.api_chat("升级服务包含什么？", history)
+
+
+def test_the_bot_sees_the_recent_turns_that_fit_the_history_limit(fake_bot: FakeBot, logbook: Logbook) -> None:
+    question = "升级服务包含什么？" + "请详细说明" * 10  # 59 characters, its answer 45
+    for limit, roles in [(60, ["assistant"]), (200, ["user", "assistant"])]:
+        handlers = ChatHandlers(fake_bot, ServeSettings(max_history_chars=limit), logbook)
+        chat, turns = converse(handlers, question, [], [])
+        converse(handlers, "数据迁移服务呢？", chat, turns)
+        assert [turn["role"] for turn in fake_bot.calls[-1][1]] == roles  # the newest turns that fit
+
+
+def test_a_full_disk_under_the_log_still_shows_the_answer(fake_bot: FakeBot, tmp_path: Any) -> None:
+    handlers = ChatHandlers(fake_bot, ServeSettings(), full_logbook(tmp_path / "log.sqlite3"))
+    chat, turns = converse(handlers, "升级服务包含什么？" + "很长的问题" * 300, [], [])
+    assert '<details class="kb-citation">' in chat[1]["content"] and turns[1]["exchange_id"] is None
+    handlers.feedback(turns, gr.LikeData(None, {"index": 1, "value": chat[1]["content"], "liked": False}))

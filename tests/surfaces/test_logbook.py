@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.models import Answer
 from bot.surfaces.logbook import Logbook, default_log_path
+from tests.surfaces.serving import full_logbook
 
 ANSWERED = Answer(answer="ok", catalog_version="2025-07-01")
 ABSTAINED = Answer(answer="sorry", abstained=True, catalog_version="2025-07-01")
@@ -56,3 +60,18 @@ def test_log_survives_reopening(tmp_path: Path) -> None:
 
 def test_default_path_lives_under_kb_home(kb_home: Path) -> None:
     assert default_log_path() == kb_home / "logbook.sqlite3"
+
+
+def test_a_write_on_a_full_disk_is_logged_and_answers_none(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    book = full_logbook(tmp_path / "log.sqlite3")
+    with caplog.at_level(logging.ERROR, logger="bot.surfaces.logbook"):
+        assert book.record("问题" * 2000, ANSWERED, surface="api") is None
+    assert "database or disk is full" in caplog.text
+    assert [e.question for e in book.recent()] == ["fills the last page"]
+    book.close()
+
+
+def test_text_sqlite_cannot_store_is_logged_not_raised(logbook: Logbook, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="bot.surfaces.logbook"):
+        assert logbook.record("升级服务\ud800", ANSWERED, surface="web") is None
+    assert "not stored" in caplog.text

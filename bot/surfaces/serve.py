@@ -4,14 +4,67 @@ from __future__ import annotations
 import socket
 import sqlite3
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
 from bot.surfaces.logbook import Logbook, default_log_path
 
+if TYPE_CHECKING:
+    import uvicorn
+
+    from bot.surfaces.settings import ServeSettings
+
+# Gradio prints a failed event's inputs whole (a 300 KB question became one 300 KB line of the server's
+# output): no line of it is longer than this, so nothing a client sends can fill the disk through the log.
+MAX_LOG_LINE_CHARS = 2_000
 PAGES = (("chat", "/"), ("widget", "/widget/"), ("embed demo", "/embed-demo"), ("staff lookup", "/staff/"),
          ("API", "/v1/chat/completions"), ("health", "/healthz"))
+
+
+class CappedLines:
+    """A text stream (stdout, stderr) that cuts every line at `limit` characters and marks the cut."""
+
+    MARK = " …[cut]"
+
+    def __init__(self, stream: TextIO, limit: int = MAX_LOG_LINE_CHARS) -> None:
+        self.stream, self.limit = stream, limit
+        self._column = 0  # characters of the current line seen so far, written or not
+
+    def write(self, text: str) -> int:
+        out: list[str] = []
+        lines = text.split("\n")
+        for index, part in enumerate(lines):
+            room = self.limit - self._column
+            if len(part) <= room:
+                out.append(part)
+            elif room >= 0:
+                out.append(part[:room] + self.MARK)
+            self._column += len(part)
+            if index < len(lines) - 1:
+                out.append("\n")
+                self._column = 0
+        self.stream.write("".join(out))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def server_config(app: Any, host: str, port: int, settings: ServeSettings) -> uvicorn.Config:
+    """How `kbbot serve` runs uvicorn: connection limits and timeouts below HTTP, and X-Forwarded-For
+    believed only from KB_TRUSTED_PROXIES (uvicorn's default trusts loopback, so a client on the same
+    host could claim any address and rotate past the per-client limits)."""
+    import uvicorn
+
+    from bot.surfaces.connections import ConnectionLimits, limited_protocol
+
+    limits = ConnectionLimits(header_timeout_s=settings.header_timeout_seconds, max_connections=settings.max_connections,
+                              max_per_client=settings.max_connections_per_client,
+                              trusted_proxies=settings.trusted_proxies)
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5,
+                          http=limited_protocol(limits), ws="none", timeout_keep_alive=settings.keep_alive_seconds,
+                          proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies)
 
 
 def _fail(message: str) -> NoReturn:
@@ -71,4 +124,5 @@ def serve_command(host: str, port: int) -> None:
     click.echo(f"kbbot serving catalog {bot.kb.catalog.catalog_version} ({len(bot.kb.catalog.entries)} entries)")
     for label, path in PAGES:
         click.echo(f"  {label:<13} {base}{path}")
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    sys.stdout, sys.stderr = CappedLines(sys.stdout), CappedLines(sys.stderr)
+    uvicorn.Server(server_config(app, host, port, settings)).run()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from bot.surfaces.guard import TokenBuckets
 from tests.surfaces.conftest import LIVE_MAX_IN_FLIGHT, LIVE_RATE_LIMIT, FakeBot, make_app, serve_in_thread
+from tests.surfaces.serving import ManualClock, address, guard_of, wait_until
 
 QUESTION = {"messages": [{"role": "user", "content": "升级服务包含什么？"}]}
 
@@ -68,14 +68,16 @@ def test_body_under_the_limit_is_answered(small_limits: str) -> None:
 
 def test_flooding_client_gets_429_with_retry_after(tmp_path: Path) -> None:
     app = make_app(FakeBot(), tmp_path, rate_limit_per_minute=5)
+    clock = guard_of(app).clock = ManualClock()
     with serve_in_thread(app) as url:
-        statuses = [post(url, json=QUESTION) for _ in range(8)]
-        assert [r.status_code for r in statuses[:5]] == [200] * 5
+        statuses = [post(url, json=QUESTION) for _ in range(6)]
+        assert [r.status_code for r in statuses] == [200] * 5 + [429]
         limited = statuses[-1]
-        assert limited.status_code == 429
-        assert int(limited.headers["retry-after"]) >= 1
+        assert int(limited.headers["retry-after"]) == 12  # a token every 60 / 5 s
         assert limited.json()["error"]["code"] == "rate_limit_exceeded"
-        assert httpx.get(f"{url}/healthz").status_code == 200  # only the API is rate limited
+        assert httpx.get(f"{url}/healthz").status_code == 200  # health checks are never limited
+        clock.now += 12
+        assert post(url, json=QUESTION).status_code == 200
 
 
 def test_overload_sheds_with_503_instead_of_queueing(tmp_path: Path) -> None:
@@ -117,16 +119,17 @@ def test_answers_queue_for_a_few_workers_instead_of_failing(tmp_path: Path) -> N
 
 
 def test_a_body_that_never_arrives_times_out_and_frees_its_slot(tmp_path: Path) -> None:
-    app = make_app(FakeBot(), tmp_path, max_in_flight=1, body_timeout_seconds=1)
+    app = make_app(FakeBot(), tmp_path, max_in_flight=1, body_timeout_seconds=2)
+    guard = guard_of(app)
     with serve_in_thread(app) as url:
-        host, port = url.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port))) as stalled:
+        with socket.create_connection(address(url)) as stalled:
             stalled.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                             b"Content-Length: 100\r\n\r\n{")
-            time.sleep(0.2)
-            assert post(url, json=QUESTION).status_code == 503  # the stalled client holds the only slot
-            stalled.settimeout(5)
+            wait_until(lambda: guard.in_flight == 1)  # the stalled client holds the only slot
+            assert post(url, json=QUESTION).status_code == 503
+            stalled.settimeout(20)
             assert stalled.recv(200).startswith(b"HTTP/1.1 408")
+        assert guard.in_flight == 0
         assert post(url, json=QUESTION).status_code == 200
 
 
@@ -162,12 +165,14 @@ def test_live_server_sheds_load_when_every_slot_is_taken(live_server: str) -> No
             sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                          b"Content-Length: 1000\r\n\r\n{\"messages\": ")
             slow_clients.append(sock)
-        time.sleep(0.5)
         shed = post(live_server, json=QUESTION)
+        for _ in range(100):  # until the server has taken in every slow client (each probe answers at once)
+            if shed.status_code == 503:
+                break
+            shed = post(live_server, json=QUESTION)
         assert shed.status_code == 503 and shed.json()["error"]["code"] == "overloaded"
         assert int(shed.headers["retry-after"]) >= 1
     finally:
         for sock in slow_clients:
             sock.close()
-    time.sleep(0.5)
-    assert post(live_server, json=QUESTION).status_code == 200
+    wait_until(lambda: post(live_server, json=QUESTION).status_code == 200)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import aiohttp
 from pydantic import BaseModel
@@ -23,6 +23,8 @@ from pydantic import BaseModel
 from eval.bench.stats import percentile
 
 CHAT_PATH = "/v1/chat/completions"
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class LoadResult(BaseModel):
@@ -56,14 +58,15 @@ def _retry_after(headers: Mapping[str, str]) -> float:
 
 
 async def _client(http: aiohttp.ClientSession, url: str, questions: list[str], offset: int, deadline: float,
-                  max_requests: int, latencies_ms: list[float], outcomes: Counter[str]) -> None:
+                  max_requests: int, latencies_ms: list[float], outcomes: Counter[str], clock: Clock,
+                  sleep: Sleep) -> None:
     """Sends back to back; after a 429 or 503 it waits as Retry-After asks (as OpenAI's SDKs do), so
     shed load is not immediately resent in a tight loop."""
     for i in range(max_requests):
-        if time.perf_counter() >= deadline:
+        if clock() >= deadline:
             return
         body = {"model": "kbbot", "messages": [{"role": "user", "content": questions[(offset + i) % len(questions)]}]}
-        start = time.perf_counter()
+        start = clock()
         try:
             async with http.post(url, json=body) as response:
                 data = await response.read()
@@ -71,7 +74,7 @@ async def _client(http: aiohttp.ClientSession, url: str, questions: list[str], o
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             outcomes[f"failed:{type(error).__name__}"] += 1
             continue
-        elapsed_ms = (time.perf_counter() - start) * 1000
+        elapsed_ms = (clock() - start) * 1000
         if status == 200 and _is_chat_answer(data):
             outcomes["ok"] += 1
             latencies_ms.append(elapsed_ms)
@@ -79,25 +82,26 @@ async def _client(http: aiohttp.ClientSession, url: str, questions: list[str], o
             outcomes["failed:HTTP 200 without a chat answer"] += 1
         elif status in (429, 503):
             outcomes["rate_limited" if status == 429 else "overloaded"] += 1
-            await asyncio.sleep(max(0.0, min(wait, deadline - time.perf_counter())))
+            await sleep(max(0.0, min(wait, deadline - clock())))
         else:
             outcomes[f"failed:HTTP {status}"] += 1
 
 
 async def _run(base_url: str, questions: list[str], clients: int, duration_s: float,
-               max_requests_per_client: int, timeout_s: float) -> LoadResult:
+               max_requests_per_client: int, timeout_s: float, clock: Clock, sleep: Sleep) -> LoadResult:
     latencies_ms: list[float] = []
     outcomes: Counter[str] = Counter()
     connector = aiohttp.TCPConnector(limit=clients)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(base_url=base_url, connector=connector, timeout=timeout) as http:
-        start = time.perf_counter()
+        start = clock()
         deadline = start + duration_s
         await asyncio.gather(*(
-            _client(http, CHAT_PATH, questions, n, deadline, max_requests_per_client, latencies_ms, outcomes)
+            _client(http, CHAT_PATH, questions, n, deadline, max_requests_per_client, latencies_ms, outcomes, clock,
+                    sleep)
             for n in range(clients)
         ))
-        elapsed = time.perf_counter() - start
+        elapsed = clock() - start
     failure_kinds = {kind.split(":", 1)[1]: count for kind, count in outcomes.items() if kind.startswith("failed:")}
     return LoadResult(
         clients=clients,
@@ -116,11 +120,14 @@ async def _run(base_url: str, questions: list[str], clients: int, duration_s: fl
 
 
 def run_load(base_url: str, questions: list[str], clients: int, duration_s: float = 20.0,
-             max_requests_per_client: int = 1000, timeout_s: float = 10.0) -> LoadResult:
-    """Each client sends questions back to back until the deadline or its request budget, then stops."""
+             max_requests_per_client: int = 1000, timeout_s: float = 10.0, *, clock: Clock = time.perf_counter,
+             sleep: Sleep = asyncio.sleep) -> LoadResult:
+    """Each client sends questions back to back until the deadline or its request budget, then stops.
+    `clock` and `sleep` are the load's time (tests pass a virtual one)."""
     if not questions:
         raise ValueError("load needs at least one question")
-    return asyncio.run(_run(base_url, questions, clients, duration_s, max_requests_per_client, timeout_s))
+    return asyncio.run(_run(base_url, questions, clients, duration_s, max_requests_per_client, timeout_s, clock,
+                            sleep))
 
 
 def run_load_in_own_process(base_url: str, questions: list[str], clients: int, duration_s: float = 20.0,

@@ -35,6 +35,23 @@ def chat_server(local_http_server) -> str:
     return local_http_server(ChatHandler)
 
 
+class VirtualTime:
+    """The load's time, moved by the test: `tick` seconds pass at every reading of the clock, and a
+    client's sleep passes at once."""
+
+    def __init__(self, tick: float = 0.0) -> None:
+        self.now, self.tick = 0.0, tick
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        self.now += self.tick
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 def test_outcomes_are_counted_apart(chat_server: str) -> None:
     questions = ["ok", "limit", "busy", "broken", "blank"]
     result = run_load(chat_server, questions, clients=5, duration_s=30, max_requests_per_client=5)
@@ -48,10 +65,12 @@ def test_outcomes_are_counted_apart(chat_server: str) -> None:
 
 
 def test_clients_stop_at_the_deadline(chat_server: str) -> None:
-    result = run_load(chat_server, ["ok"], clients=3, duration_s=1.0, max_requests_per_client=10**9)
+    time = VirtualTime(tick=0.1)
+    result = run_load(chat_server, ["ok"], clients=3, duration_s=1.0, max_requests_per_client=10**9,
+                      clock=time.clock, sleep=time.sleep)
 
-    assert 1.0 <= result.duration_s < 10
-    assert result.ok == result.requests > 3
+    assert result.duration_s >= 1.0
+    assert 3 <= result.ok == result.requests <= 10  # each request reads the clock at least once
 
 
 def test_refused_connections_are_failures() -> None:
@@ -65,9 +84,12 @@ def test_refused_connections_are_failures() -> None:
 
 
 def test_shed_clients_wait_as_retry_after_asks(chat_server: str) -> None:
-    result = run_load(chat_server, ["busy for a second"], clients=2, duration_s=1.5, max_requests_per_client=100)
+    time = VirtualTime()
+    result = run_load(chat_server, ["busy for a second"], clients=1, duration_s=1.5, max_requests_per_client=100,
+                      clock=time.clock, sleep=time.sleep)
 
-    assert result.overloaded == result.requests == 4  # two each: at 0 s and after the one-second wait
+    assert result.overloaded == result.requests == 2  # at 0 s and after the one-second wait
+    assert time.sleeps == [1.0, 0.5]  # as Retry-After asks, then only until the deadline
     assert result.failed == 0
 
 

@@ -41,15 +41,33 @@ def test_openai_client_streams_the_answer_then_citations(client: openai.OpenAI) 
     assert all("citations" not in (chunk.model_extra or {}) for chunk in chunks[:-1])
 
 
+FIRST = "升级服务包含哪些内容？"
+# Alone, this follow-up is about 数据库转换服务 (the only product listing 工具授权): only the history can
+# make it a question about 升级服务.
+FOLLOW_UP = "那它包括工具授权吗？"
+
+
+def conversation(client: openai.OpenAI) -> list[dict[str, str]]:
+    answer = client.chat.completions.create(model="kbbot", messages=[{"role": "user", "content": FIRST}])
+    return [{"role": "user", "content": FIRST}, {"role": "assistant", "content": answer.choices[0].message.content},
+            {"role": "user", "content": FOLLOW_UP}]
+
+
+def test_the_follow_up_alone_is_about_another_product(client: openai.OpenAI) -> None:
+    alone = client.chat.completions.create(model="kbbot", messages=[{"role": "user", "content": FOLLOW_UP}])
+    assert alone.model_extra["citations"][0]["product"] != "升级服务"
+
+
 def test_follow_up_uses_the_history(client: openai.OpenAI) -> None:
-    first = "数据库转换服务包括什么？"
-    answer = client.chat.completions.create(model="kbbot", messages=[{"role": "user", "content": first}])
-    follow_up = client.chat.completions.create(model="kbbot", messages=[
-        {"role": "user", "content": first},
-        {"role": "assistant", "content": answer.choices[0].message.content},
-        {"role": "user", "content": "那它包括工具授权吗？"},
-    ])
-    assert follow_up.model_extra["citations"][0]["product"] == "数据库转换服务"
+    follow_up = client.chat.completions.create(model="kbbot", messages=conversation(client))
+    assert follow_up.model_extra["citations"][0]["product"] == "升级服务"
+    assert follow_up.model_extra["verdict"] != "included"
+
+
+def test_streamed_follow_up_uses_the_history(client: openai.OpenAI) -> None:
+    chunks = list(client.chat.completions.create(model="kbbot", stream=True, messages=conversation(client)))
+    assert chunks[-1].model_extra["citations"][0]["product"] == "升级服务"
+    assert chunks[-1].model_extra["verdict"] != "included"
 
 
 def test_abstention_offers_the_configured_support_contact(client: openai.OpenAI) -> None:

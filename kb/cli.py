@@ -106,13 +106,16 @@ def progress_bar(total: int, label: str, quiet: bool) -> Iterator[Callable[[int]
         yield bar.update
 
 
-@click.command("versions")
+@click.group("versions", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON.")
+@click.pass_context
 @reports_errors
-def versions_command(as_json: bool) -> None:
-    """List the ingested catalog versions; the active one is marked."""
+def versions_command(context: click.Context, as_json: bool) -> None:
+    """List the ingested catalog versions; the active one is marked. `activate VERSION` serves another."""
     from kb.knowledge_base import KnowledgeBase
 
+    if context.invoked_subcommand is not None:
+        return
     versions = KnowledgeBase.open().versions()
     if as_json:
         echo_json([info.model_dump() for info in versions])
@@ -123,6 +126,23 @@ def versions_command(as_json: bool) -> None:
         marker = "*" if info.active else " "
         click.echo(f"{marker} {info.version}  {info.entries} entries  {info.chunks} chunks  {info.embeddings}  "
                    f"built {info.built_at}  from {info.source}")
+
+
+@versions_command.command("activate")
+@click.argument("version")
+@click.option("--no-wait", is_flag=True,
+              help="Exit 2 at once when another process is writing to this KB_HOME, instead of waiting for it.")
+@reports_errors
+def activate_command(version: str, no_wait: bool) -> None:
+    """Serve VERSION, an edition ingested before, again: nothing is re-ingested or re-embedded; a running
+    server answers from it at its next question."""
+    from kb.knowledge_base import KnowledgeBase
+
+    info, already = KnowledgeBase.open().activate(version, wait=not no_wait)
+    if already:
+        click.echo(f"{info.version} is already active ({info.collection})")
+        return
+    click.echo(f"active version: {info.version} ({info.entries} entries, built {info.built_at} -> {info.collection})")
 
 
 @click.command("search")

@@ -282,6 +282,31 @@ class KnowledgeBase:
                     and not any(other.startswith(f"{store.COLLECTION_PREFIX}{edition}-") for other in names)):
                 store.delete_collection(self.client, name)
 
+    def activate(self, version: str, wait: bool = True) -> tuple[VersionInfo, bool]:
+        """Serve an edition ingested before again, without re-ingesting: its build is checked whole (stored
+        catalog, every chunk in the store), then the registry pointer moves, replaced atomically under the
+        writer lock like an ingest's switch. Readers follow at their next search. Returns the build and
+        whether it was already active."""
+        with self.writing(f"activate {version}", wait=wait):
+            data = self.registry.read()
+            active = data.active.get(self.slug)
+            builds = {name: info for name, info in data.builds.items()
+                      if info.version == version and info.embeddings == self.settings.embeddings}
+            if not builds:
+                known = ", ".join(info.version for info in self.versions()) or "none"
+                raise UnknownVersion(f"unknown version {version!r} (ingested: {known})", "see `kbbot versions`")
+            if active in builds:
+                return builds[active].model_copy(update={"active": True}), True
+            name = max(builds, key=lambda build: (builds[build].built_at, build))
+            self.registry.load_catalog(name)
+            count = self._reading(name, lambda client: client.get_collection(name).count())
+            if count != builds[name].chunks:
+                raise StoreCorrupt(f"collection {name} holds {count} chunks, expected {builds[name].chunks}",
+                                   REBUILD_HINT)
+            with self.registry.update() as current:
+                current.active[self.slug] = name
+        return builds[name].model_copy(update={"active": True}), False
+
     # -- the example memory ----------------------------------------------------------------------
 
     def _vector_cache(self) -> dict:

@@ -15,7 +15,7 @@ from kb.lexical import load_glossary
 from kb.models import EntryHit, ProductMatch
 from kb.names import compact, load_english_names
 from bot.compose import Composer, Quote
-from bot.decide import HARD_DECLINES, NEIGHBOURS, Decider, Decision, Judged
+from bot.decide import HARD_DECLINES, NEIGHBOURS, Decider, Decision, Judged, decision_path
 from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
@@ -89,7 +89,7 @@ class CatalogBot:
             llm = chat_model_from_env()
         self.kb = kb
         self.llm = llm
-        self.decider = decider or Decider()
+        self.decider = decider or Decider(decision_path(kb.slug))
         self._english = load_english_names()
         self._glossary = load_glossary()
         self._terms = load_catalog_terms()
@@ -230,9 +230,11 @@ class CatalogBot:
         memory = self.kb.example_memory()
         similarities = memory.similarities(self.kb.embed_query(understanding.question), context.exclude_writers)
         neighbours = memory.nearest(similarities, NEIGHBOURS)
-        negated = frozenset(compact(m.entry.product) for m in self.kb.match_products(understanding.question)
+        matches = self.kb.match_products(understanding.question)
+        negated = frozenset(compact(m.entry.product) for m in matches
                             if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start]))
-        context.signals = Signals(understanding, neighbours, context.hits, negated, memory, similarities)
+        typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
+        context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities)
         return context
 
     def _decide(self, context: Context) -> Context:

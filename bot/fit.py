@@ -6,7 +6,7 @@ regressions (scikit-learn) are then chosen by leave-one-writer-out cross-validat
 style is on both sides of a split: regularisation by out-of-fold log-loss; the decline threshold by
 out-of-fold accuracy; the "included" threshold as the lowest one whose out-of-fold precision is at least
 INCLUDED_PRECISION (a wrong yes is a contractual promise). The final weights, fitted on all examples, and
-the cross-validated scores go to data/decision.json."""
+the cross-validated scores go to data/decision/<embedder>.json."""
 from __future__ import annotations
 
 import json
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.decide import (DECISION_PATH, abstain_features, candidate_features, included_features, product_candidates,
+from bot.decide import (abstain_features, candidate_features, included_features, product_candidates,
                         scope_features)
 from kb.examples import Example
 from kb.names import compact
@@ -121,6 +121,11 @@ def _precision_threshold(y: np.ndarray, p: np.ndarray, precision: float) -> floa
     return 1.0
 
 
+def _recall_at(y: np.ndarray, p: np.ndarray, precision: float) -> float:
+    said_yes = p >= _precision_threshold(y, p, precision)
+    return float(said_yes[y == 1].mean()) if (y == 1).any() else 0.0
+
+
 def _product_accuracy(rows: Rows, p: np.ndarray) -> float:
     """Out-of-fold: the top-ranked candidate of each example is one of its products."""
     best: dict[int, tuple[float, int]] = {}
@@ -131,13 +136,17 @@ def _product_accuracy(rows: Rows, p: np.ndarray) -> float:
 
 
 def fit(rows: dict[str, Rows]) -> dict:
-    """Cross-validate, choose, refit on everything; returns data/decision.json's content."""
+    """Cross-validate, choose, refit on everything; returns data/decision/<embedder>.json's content."""
     result: dict = {"fitted": {"cv": "leave one writer out", "models": {}}}
     for name, model_rows in rows.items():
         names, x, y, groups = model_rows.matrix()
-        losses = {c: _log_loss(y, _out_of_fold(x, y, groups, c)) for c in C_GRID}
-        c = min(losses, key=losses.get)
-        oof = _out_of_fold(x, y, groups, c)
+        folds = {c: _out_of_fold(x, y, groups, c) for c in C_GRID}
+        losses = {c: _log_loss(y, folds[c]) for c in C_GRID}
+        if name == "included":  # the objective is the yeses it may give at the required precision
+            c = max(C_GRID, key=lambda c: _recall_at(y, folds[c], INCLUDED_PRECISION))
+        else:
+            c = min(losses, key=losses.get)
+        oof = folds[c]
         report: dict = {"rows": int(len(y)), "positives": int(y.sum()), "writers": sorted(set(groups.tolist())),
                         "C": c, "log_loss": round(losses[c], 4)}
         if name == "included":
@@ -158,5 +167,11 @@ def fit(rows: dict[str, Rows]) -> dict:
     return result
 
 
-def write_decision(content: dict, path: Path = DECISION_PATH) -> None:
+def rows_from_json(data: dict) -> dict[str, Rows]:
+    """Rows saved by `kbbot examples fit --rows`, to refit without running the pipeline again."""
+    return {name: Rows(**fields) for name, fields in data.items()}
+
+
+def write_decision(content: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ class Signals:
     neighbours: list[Neighbour] = field(default_factory=list)
     hits: list[EntryHit] = field(default_factory=list)
     negated: frozenset[str] = frozenset()  # compact ids of products the customer does not want ("不打算升级")
+    typed: frozenset[str] = frozenset()  # compact ids of the products named in the question's own words
     memory: ExampleMemory | None = None
     similarities: np.ndarray | None = None  # the question's cosine to every example of `memory`
 

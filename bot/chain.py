@@ -11,6 +11,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from ingest.models import Catalog, Entry
 from kb.chunks import NOTES_ENTRY
+from kb.examples import mask_names
 from kb.lexical import load_glossary
 from kb.models import EntryHit, ProductMatch
 from kb.names import compact, load_english_names
@@ -234,7 +235,9 @@ class CatalogBot:
         negated = frozenset(compact(m.entry.product) for m in matches
                             if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start]))
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
-        context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities)
+        masked = memory.similarities(self.kb.embed_query(mask_names(understanding.question, [(m.start, m.end) for m in matches])),
+                                     context.exclude_writers, masked=True)
+        context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked)
         return context
 
     def _decide(self, context: Context) -> Context:

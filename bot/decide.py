@@ -93,8 +93,12 @@ def abstain_features(signals: Signals) -> dict[str, float]:
     memory = signals.memory
     declined = signals.best(memory.abstain) if memory else 0.0
     answered = signals.best(~memory.abstain) if memory else 0.0
+    declined_masked = signals.best(memory.abstain, masked=True) if memory else 0.0
+    answered_masked = signals.best(~memory.abstain, masked=True) if memory else 0.0
     values = {
+        "nn_abstain_masked": _masked_share(signals, memory.abstain) if memory else 0.0,
         "margin_abstain": declined - answered,
+        "margin_abstain_masked": declined_masked - answered_masked,
         "nn_abstain": sum(w for n, w in zip(neighbours, weights) if n.example.abstain),
         "nn_top_abstain": float(bool(neighbours) and neighbours[0].example.abstain),
         "nn_top_similarity": neighbours[0].similarity if neighbours else 0.0,
@@ -135,10 +139,26 @@ def candidate_features(signals: Signals, product: str) -> dict[str, float]:
     }
 
 
+def _masked_share(signals: Signals, labelled: np.ndarray, k: int = NEIGHBOURS) -> float:
+    """Similarity-weighted share of `labelled` among the k nearest examples once product names are masked
+    on both sides: the question's form ("该服务包括…吗" against "该服务是做什么的") without its product."""
+    similarities = signals.masked_similarities
+    if similarities is None or not len(similarities):
+        return 0.0
+    top = np.argsort(-similarities, kind="stable")[:k]
+    top = top[np.isfinite(similarities[top])]
+    if not len(top):
+        return 0.0
+    weights = np.exp((similarities[top] - similarities[top[0]]) / TEMPERATURE)
+    return float(np.sum(weights * labelled[top]) / np.sum(weights))
+
+
 def scope_features(signals: Signals) -> dict[str, float]:
     u = signals.understanding
     weights = _weights(signals)
+    memory = signals.memory
     return {
+        "nn_scope_masked": _masked_share(signals, memory.verdicts != "") if memory else 0.0,
         "rule_scope": float(u.kind == "scope"),
         "rule_describe": float(u.kind == "describe"),
         "rule_which": float(u.kind == "which"),
@@ -169,14 +189,18 @@ def included_features(signals: Signals, product: str, judged: Judged) -> dict[st
     margins = {}
     if memory is not None:
         about = memory.about(product)
-        yes = signals.best(about & (memory.verdicts == "included"))
-        no = signals.best(about & np.isin(memory.verdicts, ["excluded", "not_listed"]))
-        same_clause = signals.best(about & (memory.verdicts == "included")
-                                   & (memory.clauses == compact(judged.clause or "-")))
-        margins = {"yes_margin": yes - no, "judge_clause_margin": (same_clause - no) if same_clause else -0.1}
+        said_yes = about & (memory.verdicts == "included")
+        said_no = about & np.isin(memory.verdicts, ["excluded", "not_listed"])
+        same_clause = said_yes & (memory.clauses == compact(judged.clause or "-"))
+        for suffix, masked in (("", False), ("_masked", True)):
+            yes, no, clause = (signals.best(m, masked) for m in (said_yes, said_no, same_clause))
+            margins[f"yes_margin{suffix}"] = yes - no
+            margins[f"judge_clause_margin{suffix}"] = (clause - no) if clause else -0.1
     return {
         "yes_margin": margins.get("yes_margin", 0.0),
+        "yes_margin_masked": margins.get("yes_margin_masked", 0.0),
         "judge_clause_margin": margins.get("judge_clause_margin", -0.1),
+        "judge_clause_margin_masked": margins.get("judge_clause_margin_masked", -0.1),
         "judge_included": float(judged.verdict == "included"),
         "judge_excluded": float(judged.verdict == "excluded"),
         "judge_coverage": judged.coverage,

@@ -20,10 +20,12 @@ class Signals:
     typed: frozenset[str] = frozenset()  # compact ids of the products named in the question's own words
     memory: ExampleMemory | None = None
     similarities: np.ndarray | None = None  # the question's cosine to every example of `memory`
+    masked_similarities: np.ndarray | None = None  # the same with product names masked on both sides
 
-    def best(self, mask: np.ndarray) -> float:
+    def best(self, mask: np.ndarray, masked: bool = False) -> float:
         """The highest similarity among the examples in `mask` (0 when none)."""
-        if self.similarities is None or not len(self.similarities) or not mask.any():
+        similarities = self.masked_similarities if masked else self.similarities
+        if similarities is None or not len(similarities) or not mask.any():
             return 0.0
-        value = float(np.max(np.where(mask, self.similarities, -np.inf)))
+        value = float(np.max(np.where(mask, similarities, -np.inf)))
         return value if np.isfinite(value) else 0.0

@@ -100,17 +100,25 @@ def export_command(path: Path, writer: str | None, force: bool) -> None:
               help="Embedders to write shipped vectors for.")
 @reports_errors
 def embed_command(specs: tuple[str, ...]) -> None:
-    """Refresh data/examples/vectors-<embedder>.npz, so a fresh KB embeds no shipped example."""
+    """Refresh data/examples/vectors-<embedder>.npz (questions as asked and with the bundled catalog's
+    product names masked), so a fresh KB embeds no shipped example."""
     from kb.embeddings import embedder_slug, make_embeddings
-    from kb.examples import EXAMPLES_DIR, bundled_files, embed_examples, read_example_file, read_vectors, \
+    from kb.examples import EXAMPLES_DIR, bundled_files, embed_texts, read_example_file, read_vectors, \
         shipped_vector_file, write_vectors
 
+    from ingest import load_catalog
+    from kb.examples import mask_names, question_key
+    from kb.names import ProductMatcher
+
     examples = [e for path in bundled_files() for e in read_example_file(path)]
+    matcher = ProductMatcher(load_catalog())
+    texts = [e.question for e in examples]
+    texts += [mask_names(e.question, [(m.start, m.end) for m in matcher.match(e.question)]) for e in examples]
     for spec in specs:
         path = shipped_vector_file(embedder_slug(spec))
         old = read_vectors(path)
-        vectors = {e.key: old[e.key] for e in examples if e.key in old}
-        embedded = embed_examples(examples, vectors, make_embeddings(spec).embed_query)
+        vectors = {question_key(t): old[question_key(t)] for t in texts if question_key(t) in old}
+        embedded = embed_texts(texts, vectors, make_embeddings(spec).embed_query)
         write_vectors(path, vectors)
         click.echo(f"{spec}: {len(vectors)} vectors ({embedded} embedded) -> {path.relative_to(EXAMPLES_DIR.parents[1])}")
 

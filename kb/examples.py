@@ -196,12 +196,30 @@ def write_vectors(path: Path, vectors: dict[str, np.ndarray]) -> None:
 def embed_examples(examples: Iterable[Example], cache: dict[str, np.ndarray],
                    embed_query: Callable[[str], list[float]]) -> int:
     """Fill `cache` with the vectors it lacks; returns how many were embedded."""
+    return embed_texts((example.question for example in examples), cache, embed_query)
+
+
+def embed_texts(texts: Iterable[str], cache: dict[str, np.ndarray], embed_query: Callable[[str], list[float]]) -> int:
+    """Vectors keyed by question_key(text); returns how many were embedded anew."""
     embedded = 0
-    for example in examples:
-        if example.key not in cache:
-            cache[example.key] = np.asarray(embed_query(example.question), dtype=np.float32)
+    for text in texts:
+        key = question_key(text)
+        if key not in cache:
+            cache[key] = np.asarray(embed_query(text), dtype=np.float32)
             embedded += 1
     return embedded
+
+
+# Product names dominate e5 vectors ("数据结转服务怎么收费" is nearest to "数据结转服务是做什么的"), so the
+# memory also compares questions with every product name replaced by one neutral word: what is asked
+# (a price, a clause, a need) then decides the similarity.
+NAME_MASK = "该服务"
+
+
+def mask_names(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + NAME_MASK + text[end:]
+    return text
 
 
 # -- neighbours ------------------------------------------------------------------------------------
@@ -216,13 +234,16 @@ class ExampleMemory:
     """The active examples with their unit vectors; nearest neighbours by cosine in numpy (2,000 x 384
     is a 0.2 ms product, less than a round trip to Chroma)."""
 
-    def __init__(self, examples: Sequence[Example], vectors: dict[str, np.ndarray]) -> None:
+    def __init__(self, examples: Sequence[Example], vectors: dict[str, np.ndarray],
+                 masked: dict[str, str] | None = None) -> None:
+        """`vectors` by question key; `masked` maps an example's key to its question with product names
+        masked (mask_names), whose vector is in `vectors` too (the question's own vector when absent)."""
         kept = [example for example in examples if example.key in vectors]
         self.examples = kept
         self._writers = np.array([example.writer for example in kept])
-        matrix = np.stack([vectors[e.key] for e in kept]).astype(np.float32) if kept else np.zeros((0, 1), np.float32)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        self._matrix = matrix / np.where(norms > 0, norms, 1.0)
+        self._matrix = _unit_rows([vectors[e.key] for e in kept])
+        masked_keys = [question_key((masked or {}).get(e.key, e.question)) for e in kept]
+        self._masked = _unit_rows([vectors.get(k, vectors[e.key]) for k, e in zip(masked_keys, kept, strict=True)])
 
         self.abstain = np.array([example.abstain for example in kept], dtype=bool)
         self.verdicts = np.array([example.verdict or "" for example in kept])
@@ -240,12 +261,14 @@ class ExampleMemory:
         """Mask of the examples that name `product` (whitespace-insensitive)."""
         return self._products.get("".join(product.split()), np.zeros(len(self.examples), dtype=bool))
 
-    def similarities(self, vector: Sequence[float] | np.ndarray, exclude_writers: Iterable[str] = ()) -> np.ndarray:
-        """Cosine to every example; -inf for left-out writers (fitting across writers)."""
+    def similarities(self, vector: Sequence[float] | np.ndarray, exclude_writers: Iterable[str] = (),
+                     masked: bool = False) -> np.ndarray:
+        """Cosine to every example (with `masked`, between name-masked questions); -inf for left-out
+        writers (fitting across writers)."""
         if not self.examples:
             return np.zeros(0, dtype=np.float32)
         query = np.asarray(vector, dtype=np.float32)
-        similarities = self._matrix @ (query / (np.linalg.norm(query) or 1.0))
+        similarities = (self._masked if masked else self._matrix) @ (query / (np.linalg.norm(query) or 1.0))
         excluded = list(exclude_writers)
         if excluded:
             similarities = np.where(np.isin(self._writers, excluded), -np.inf, similarities)
@@ -260,3 +283,11 @@ class ExampleMemory:
     def nearest(self, similarities: np.ndarray, k: int) -> list[Neighbour]:
         top = np.argsort(-similarities, kind="stable")[:k]
         return [Neighbour(self.examples[i], float(similarities[i])) for i in top if np.isfinite(similarities[i])]
+
+
+def _unit_rows(rows: Sequence[np.ndarray]) -> np.ndarray:
+    if not rows:
+        return np.zeros((0, 1), np.float32)
+    matrix = np.stack(rows).astype(np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.models import Catalog
@@ -17,8 +19,8 @@ from kb.dense import MAX_QUERY_CHARS
 from kb.embeddings import embedder_slug, make_embeddings
 from kb.errors import EmptyKnowledgeBase, KBError, StoreCorrupt, UnknownVersion, disk_full, is_disk_full
 from kb.examples import (Example, ExampleCheck, ExampleError, ExampleMemory, append_staff_example, check_examples,
-                         embed_examples, load_examples, read_vectors, shipped_vector_file, staff_file, vector_file,
-                         write_vectors)
+                         embed_examples, embed_texts, load_examples, mask_names, read_vectors, shipped_vector_file,
+                         staff_file, vector_file, write_vectors)
 from kb.locking import writer_lock
 from kb.lexical import load_lexical, save_lexical
 from kb.models import EntryHit, ProductMatch, VersionInfo
@@ -28,6 +30,8 @@ from kb.retrieval import Fusion, Retriever
 from kb.settings import Settings
 
 LEFTOVER_AGE = timedelta(hours=1)
+
+MASKED_FILE = "examples-masked.json"
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -222,7 +226,7 @@ class KnowledgeBase:
                                                 reused, progress)
             self.registry.save_catalog(name, catalog)
             save_lexical(self.registry.build_dir(name) / "bm25", catalog, chunks)
-            check = self._sync_examples(catalog)
+            check = self._sync_examples(catalog, self.registry.build_dir(name))
         except BaseException as error:
             store.delete_collection(client, name)
             self.registry.remove_build_files(name)
@@ -315,12 +319,38 @@ class KnowledgeBase:
         vectors.update(read_vectors(vector_file(self.settings.home, self.slug)))
         return vectors
 
-    def _sync_examples(self, catalog: Catalog) -> ExampleCheck:
-        """Check the examples against `catalog`, embed those never embedded, and mirror the active ones
-        into the edition's Chroma collection (`ex-<version>-<embedder>`) beside its clauses."""
+    def _masked_questions(self, examples: list[Example], matcher: ProductMatcher, build_dir: Path) -> dict[str, str]:
+        """Each example's question with its product names masked, cached in the build folder (the names
+        are the edition's)."""
+        path = build_dir / MASKED_FILE
+        try:
+            known = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        missing = [e for e in examples if e.key not in known]
+        for example in missing:
+            known[example.key] = mask_names(example.question, [(m.start, m.end) for m in matcher.match(example.question)])
+        if missing and build_dir.is_dir():
+            try:
+                path.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
+            except OSError:
+                pass  # a cache: recomputed next time
+        return known
+
+    def mask_names(self, text: str) -> str:
+        """`text` with the active edition's product names masked (kb.examples.mask_names)."""
+        return mask_names(text, [(m.start, m.end) for m in self.match_products(text)])
+
+    def _sync_examples(self, catalog: Catalog, build_dir: Path) -> ExampleCheck:
+        """Check the examples against `catalog`, embed those never embedded (as asked and name-masked),
+        and mirror the active ones into the edition's Chroma collection (`ex-<version>-<embedder>`)
+        beside its clauses."""
         check = check_examples(load_examples(self.settings.home), catalog)
         vectors = self._vector_cache()
-        if embed_examples(check.active, vectors, self.embeddings.embed_query):
+        masked = self._masked_questions(check.active, ProductMatcher(catalog), build_dir)
+        embedded = embed_examples(check.active, vectors, self.embeddings.embed_query)
+        embedded += embed_texts([masked[e.key] for e in check.active], vectors, self.embeddings.embed_query)
+        if embedded:
             write_vectors(vector_file(self.settings.home, self.slug), vectors)
         store.mirror_examples(self.client, store.examples_collection_name(catalog.catalog_version, self.slug),
                               check.active, vectors)
@@ -339,11 +369,17 @@ class KnowledgeBase:
         changes (a stat per call), embedding only what is new."""
         stamp = self._examples_stamp()
         if self._memory is None or self._memory[0] != stamp:
-            check = check_examples(load_examples(self.settings.home), self.catalog)
+            state = self._state()
+            check = check_examples(load_examples(self.settings.home), state.catalog)
             vectors = self._vector_cache()
-            if embed_examples(check.active, vectors, self.embed_query):
+            build = self._active_build()
+            masked = self._masked_questions(check.active, state.matcher,
+                                            self.registry.build_dir(build.collection) if build else Path("/nonexistent"))
+            embedded = embed_examples(check.active, vectors, self.embed_query)
+            embedded += embed_texts([masked[e.key] for e in check.active], vectors, self.embed_query)
+            if embedded:
                 write_vectors(vector_file(self.settings.home, self.slug), vectors)
-            self._memory = (stamp, ExampleMemory(check.active, vectors), check)
+            self._memory = (stamp, ExampleMemory(check.active, vectors, masked), check)
         return self._memory[1]
 
     def examples_check(self) -> ExampleCheck:
@@ -370,6 +406,6 @@ class KnowledgeBase:
         with self.writing("add an example"):
             append_staff_example(self.settings.home, named)
             vectors = read_vectors(vector_file(self.settings.home, self.slug))
-            if embed_examples([named], vectors, self.embed_query):
+            if embed_texts([named.question, self.mask_names(named.question)], vectors, self.embed_query):
                 write_vectors(vector_file(self.settings.home, self.slug), vectors)
         return named

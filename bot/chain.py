@@ -15,7 +15,7 @@ from kb.examples import mask_names
 from kb.lexical import load_glossary
 from kb.models import EntryHit, ProductMatch
 from kb.names import compact, load_english_names
-from bot.compose import Composer, Quote
+from bot.compose import Composer, Quote, removed_from
 from bot.decide import HARD_DECLINES, NEIGHBOURS, Decider, Decision, Judged, decision_path
 from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
@@ -103,7 +103,8 @@ class CatalogBot:
         self.catalog = catalog
         self._entries = {entry.product: entry for entry in catalog.entries}
         english = self._english
-        self.composer = Composer(catalog.catalog_version, lambda entry_id: (english.get(compact(entry_id)) or [None])[0])
+        self.composer = Composer(catalog.catalog_version, lambda entry_id: (english.get(compact(entry_id)) or [None])[0],
+                                 catalog=catalog, removed=lambda: removed_from(self.kb, catalog))
         groups = self._glossary + self._terms
         user_words = [entry.product for entry in catalog.entries] + [term for group in groups for term in group]
         self.judge = ScopeJudge(self._glossary, user_words, corpus="\n".join(e.text for e in catalog.entries),
@@ -266,6 +267,10 @@ class CatalogBot:
         """The answer the decision calls for, in the shape its question type needs."""
         u, decision = context.understanding, context.decision
         assert decision is not None
+        removed = (self.composer.removed_named(u.question)
+                   if not u.products and decision.abstain_reason in (None, "unknown") else None)
+        if removed:  # named as removed, never answered with another product
+            return self.composer.removed(removed, u.lang)
         if decision.abstain:
             # Price questions about a named product may point to its entry (in the text, never cited).
             named = [self._entries[p] for p in u.products if p in self._entries and p != NOTES_ENTRY]
@@ -276,18 +281,18 @@ class CatalogBot:
         if first.id == NOTES_ENTRY:
             return self.composer.entitlement(first, [e for e in entries[1:] if e.product in u.products], u.lang)
         if context.per_need:
-            return self.composer.recommend(self._reasons(context.per_need), u.lang)
+            return self.composer.recommend(self._reasons(context.per_need), u.lang, u.question)
         named = [self._entries[p] for p in u.products if p in self._entries and p != NOTES_ENTRY]
         if u.kind == "compare" and len(named) >= 2:
             return self.composer.compare(named, u.lang)
         if decision.verdict is not None:
-            if named or decision.verdict == "included":
+            if named or decision.verdict in ("included", "excluded"):  # a yes or a no opens the answer
                 return self._scope(context, first)
-            recommended = self.composer.recommend([self._reason(context, first)], u.lang)
+            recommended = self.composer.recommend([self._reason(context, first)], u.lang, u.question)
             return recommended.model_copy(update={"verdict": decision.verdict})
         if named or u.kind == "describe":
             return self.composer.describe(named or [first], u.lang)
-        return self.composer.recommend([self._reason(context, first)], u.lang)
+        return self.composer.recommend([self._reason(context, first)], u.lang, u.question)
 
     def _scope(self, context: Context, entry: Entry) -> Answer:
         u, decision = context.understanding, context.decision
@@ -300,7 +305,7 @@ class CatalogBot:
             pointers = ([Quote(pointer, self._closest_clause(context, pointer))] if pointer
                         else self._pointer(topic, entry))
         closest = self._closest_clause(context, entry) if verdict == "not_listed" else None
-        return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest)
+        return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest, u.question)
 
     def _closest_clause(self, context: Context, entry: Entry) -> str:
         """The entry's clause nearest the question: a neighbour's, else retrieval evidence, else its first."""

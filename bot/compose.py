@@ -1,13 +1,28 @@
-"""The offline answerer: every answer is a fixed template plus verbatim catalog quotes plus the source
-line, so it cannot state anything the catalog does not say."""
+"""The offline answerer: short answers whose first sentence answers the question, built from fixed
+templates around verbatim catalog quotes, each quote followed by its [n] and one Citation per [n]. It
+cannot state anything the catalog does not say: every 「…」 is a substring of a catalog clause, and the
+card for [n] holds that whole clause.
+
+What a clause says that matters is found from the catalog's own layout, not from a word list: the
+description segments that most entries share ("金蝶为客户（您）提供…服务", "服务内容包括") are filler, and
+an item heading that many entries share ("方案执行", "服务保障") needs the item's own words after it."""
 from __future__ import annotations
 
+import logging
 import os
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
 
-from ingest.models import Entry
+from rapidfuzz import fuzz
+
+from ingest.models import Catalog, Entry
 from kb.chunks import split_sentences
+from kb.errors import KBError
+from kb.models import VersionInfo
 from bot.models import Answer, Citation, Verdict
 from bot.understand import AbstainReason, Lang
 
@@ -15,6 +30,21 @@ DEFAULT_SUPPORT_CONTACT = {
     "zh": "请联系金蝶客户服务或您的客户经理",
     "en": "please contact Kingdee customer service or your account manager",
 }
+# A description segment is filler when, with the product's name taken out, it reads like a segment of
+# at least FILLER_ENTRIES other entries (rapidfuzz ratio >= FILLER_SIMILARITY).
+FILLER_SIMILARITY = 80
+FILLER_ENTRIES = 2
+# An item heading that at least this many entries use ("方案制定") does not tell what the item does.
+SHARED_HEADING_ENTRIES = 3
+# The most characters of an item shown in a list of headings, cut at a comma; the card has the clause.
+GIST_CHARACTERS = 50
+LEAD_CHARACTERS = 60  # the description's gist before a list of items
+COMMON_SHARE = 1 / 3  # a word pair in more entries than this says nothing about which clause fits
+_SEGMENT_END = re.compile(r"[，。；：,;:]")
+_GIST_END = re.compile(r"[，。；,;（(]")
+_HEADING = re.compile(r"^([^：:，。；;,]{2,12})[：:]")
+_TRAILING = "；;。.：:，, \n\t"
+logger = logging.getLogger(__name__)
 
 
 def support_contact(lang: Lang) -> str:
@@ -38,135 +68,357 @@ class Quote:
     text: str
 
 
-class Composer:
-    """Writes answers in the question's language; `english_name` gives a product's English name."""
+@dataclass(frozen=True)
+class Removed:
+    """A product an older edition lists and the active one does not."""
 
-    def __init__(self, catalog_version: str, english_name: Callable[[str], str | None]) -> None:
+    product: str
+    listed_in: str  # the newest older edition that lists it
+    removed_in: str  # the active edition
+
+
+def bare(text: str) -> str:
+    """A clause without its closing punctuation, to quote inside a sentence."""
+    return text.strip().rstrip(_TRAILING)
+
+
+def heading(item: str) -> str | None:
+    """An item's heading (方案制定 in 方案制定：…), None when it has none."""
+    match = _HEADING.match(item.strip())
+    return match.group(1) if match else None
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the runs between commas, full stops and colons."""
+    spans, start = [], 0
+    for match in _SEGMENT_END.finditer(text):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def gist(text: str, limit: int = GIST_CHARACTERS) -> str:
+    """The clause's opening, cut after the last comma segment that fits `limit` (at least one segment;
+    a parenthesis starts a segment, so a gist never stops inside one)."""
+    end = 0
+    for match in _GIST_END.finditer(text + "。"):
+        if end and match.start() > limit:
+            break
+        end = match.start()
+    return bare(text[:end] if end else text)
+
+
+class Cited:
+    """Numbers clauses as the text quotes them: the first quoted is [1]; quoting a clause again reuses
+    its number. The citations come out in [n] order, one per number."""
+
+    def __init__(self) -> None:
+        self.quotes: list[Quote] = []
+
+    def mark(self, entry: Entry, clause: str) -> str:
+        for number, quote in enumerate(self.quotes, 1):
+            if quote.entry.id == entry.id and quote.text == clause:
+                return f"[{number}]"
+        self.quotes.append(Quote(entry, clause))
+        return f"[{len(self.quotes)}]"
+
+    def citations(self) -> list[Citation]:
+        return [Citation(product=q.entry.product, category=q.entry.category, page=q.entry.page, quote=q.text)
+                for q in self.quotes]
+
+
+class Composer:
+    """Writes answers in the question's language; `english_name` gives a product's English name and
+    `catalog` (the active edition) tells filler and shared headings apart; `removed` lists the products
+    older editions had and this one does not."""
+
+    def __init__(self, catalog_version: str, english_name: Callable[[str], str | None],
+                 catalog: Catalog | None = None, removed: Callable[[], list[Removed]] | None = None) -> None:
         self.catalog_version = catalog_version
         self._english_name = english_name
+        self._catalog = catalog
+        self._removed = removed
+
+    # -- what the catalog's layout says ------------------------------------------------------------
+    @cached_property
+    def _filler(self) -> dict[str, set[str]]:
+        """Entry id -> its description segments that are filler (shared with other entries)."""
+        entries = self._catalog.entries if self._catalog else []
+        templates = {e.id: [(e.description[a:b], _template(e.description[a:b], e)) for a, b in _segments(e.description)]
+                     for e in entries}
+        filler: dict[str, set[str]] = {}
+        for entry in entries:
+            for segment, template in templates[entry.id]:
+                alike = sum(1 for other in entries if other.id != entry.id
+                            and any(fuzz.ratio(template, t) >= FILLER_SIMILARITY for _, t in templates[other.id]))
+                if alike >= FILLER_ENTRIES:
+                    filler.setdefault(entry.id, set()).add(segment)
+        return filler
+
+    @cached_property
+    def _shared_headings(self) -> set[str]:
+        counts = Counter(h for e in (self._catalog.entries if self._catalog else [])
+                         for h in {heading(item) for item in e.items} if h)
+        return {h for h, n in counts.items() if n >= SHARED_HEADING_ENTRIES}
+
+    @cached_property
+    def _common_bigrams(self) -> set[str]:
+        """Word pairs more than COMMON_SHARE of the entries use."""
+        entries = self._catalog.entries if self._catalog else []
+        counts = Counter(pair for e in entries for pair in _bigrams(e.text))
+        return {pair for pair, n in counts.items() if n > COMMON_SHARE * len(entries)}
+
+    def substance(self, entry: Entry, clause: str) -> str:
+        """The part of a clause worth quoting: without its filler segments (a clause that is all filler
+        stays whole), without closing punctuation. Always a substring of the clause."""
+        filler = self._filler.get(entry.id, set())
+        spans = [(a, b) for a, b in _segments(clause) if clause[a:b] not in filler]
+        if not spans or len(spans) == len(_segments(clause)):
+            return bare(clause)
+        return bare(clause[spans[0][0] : spans[-1][1]])
+
+    def is_filler(self, entry: Entry, clause: str) -> bool:
+        filler = self._filler.get(entry.id, set())
+        return bool(_segments(clause)) and all(clause[a:b] in filler for a, b in _segments(clause))
+
+    def lead(self, entry: Entry) -> str | None:
+        """The description's first sentence that says something, as a whole clause (for the card)."""
+        return next((s for s in split_sentences(entry.description) if not self.is_filler(entry, s)), None)
+
+    def label(self, item: str) -> str:
+        """How a list names an item: its heading, the heading with its words when many entries share that
+        heading, or the item's opening when it has none."""
+        head = heading(item)
+        if head and head not in self._shared_headings:
+            return head
+        return gist(item)
 
     # -- building blocks ---------------------------------------------------------------------------
     def name(self, entry: Entry, lang: Lang) -> str:
         english = self._english_name(entry.id) if lang == "en" else None
         return f"{english} ({entry.product})" if english else entry.product
 
-    def source_line(self, entry: Entry, lang: Lang) -> str:
-        if lang == "en":
-            return f"Source: {self.name(entry, lang)} · {entry.category} · page {entry.page}"
-        return f"来源：{entry.product} · {entry.category} · 第 {entry.page} 页"
-
     @staticmethod
     def quoted(text: str) -> str:
         return f"「{text}」"
 
-    def _answer(self, text: str, quotes: Sequence[Quote], verdict: Verdict | None = None) -> Answer:
-        citations: list[Citation] = []
-        seen: set[str] = set()
-        for quote in quotes:
-            if quote.entry.id in seen:
-                continue
-            seen.add(quote.entry.id)
-            citations.append(Citation(product=quote.entry.product, category=quote.entry.category,
-                                      page=quote.entry.page, quote=quote.text))
-        return Answer(answer=text, citations=citations, verdict=verdict, catalog_version=self.catalog_version)
+    def _quote(self, cited: Cited, entry: Entry, clause: str, shown: str | None = None) -> str:
+        """「what is shown」[n], the card n holding the whole clause."""
+        return f"{self.quoted(shown if shown is not None else self.substance(entry, clause))}{cited.mark(entry, clause)}"
 
-    def _sources(self, entries: Sequence[Entry], lang: Lang) -> str:
-        return "\n".join(self.source_line(entry, lang) for entry in unique(entries))
+    def _items(self, cited: Cited, entry: Entry, lang: Lang, skip: Sequence[str] = ()) -> str:
+        """The entry's items by their labels, each cited: 「方案制定」[1]、「升级测试」[2]…"""
+        parts = [self._quote(cited, entry, item, self.label(item)) for item in entry.items if item not in skip]
+        return ("、" if lang == "zh" else ", ").join(parts)
+
+    def _contents(self, cited: Cited, entry: Entry, lang: Lang, limit: int = 3) -> str:
+        """What an entry covers, for a line about it: its items, else its description's sentences."""
+        if entry.items:
+            return self._items(cited, entry, lang)
+        sentences = [s for s in split_sentences(entry.description) if not self.is_filler(entry, s)][:limit]
+        return ("，" if lang == "zh" else "; ").join(self._quote(cited, entry, s) for s in sentences)
+
+    def _answer(self, lines: Sequence[str], cited: Cited, verdict: Verdict | None = None) -> Answer:
+        return Answer(answer="\n".join(line for line in lines if line), citations=cited.citations(), verdict=verdict,
+                      catalog_version=self.catalog_version)
 
     @staticmethod
     def overview(entry: Entry) -> list[str]:
         """The description's sentences and the numbered items: what an entry says it contains."""
         return [*split_sentences(entry.description), *entry.items]
 
-    def _overview_block(self, entry: Entry, lang: Lang) -> str:
-        lines = [f"{self.name(entry, lang)}：" if lang == "zh" else f"{self.name(entry, lang)}:"]
-        lines += [f"- {self.quoted(clause)}" for clause in self.overview(entry)]
-        return "\n".join(lines)
+    def _why(self, cited: Cited, entry: Entry, clause: str, lang: Lang, subject: str = "它") -> str:
+        """The clause that answers, introduced by what kind of clause it is."""
+        quote = self._quote(cited, entry, clause)
+        if lang == "en":
+            return f"the catalog says {quote}"
+        if clause in entry.items:
+            return f"{subject}的服务内容有{quote}"
+        return f"目录写明{quote}" if subject == "它" else f"目录中{subject}写明{quote}"
+
+    def _best_clause(self, entry: Entry, clause: str | None) -> str:
+        """The given clause unless it is filler; then the entry's lead, else its first item."""
+        if clause and not self.is_filler(entry, clause):
+            return clause
+        return self.lead(entry) or next(iter(entry.items), None) or clause or entry.product
 
     # -- answers by question type ------------------------------------------------------------------
     def describe(self, entries: Sequence[Entry], lang: Lang) -> Answer:
-        head = "根据服务目录：" if lang == "zh" else "According to the service catalog:"
-        body = "\n\n".join(self._overview_block(entry, lang) for entry in entries)
-        quotes = [Quote(entry, self.overview(entry)[0]) for entry in entries if self.overview(entry)]
-        return self._answer(f"{head}\n\n{body}\n\n{self._sources(entries, lang)}", quotes)
+        """"What does P include": the purpose in a few words, then the items by their headings."""
+        cited = Cited()
+        lines = [self._description_line(cited, entry, lang) for entry in entries]
+        return self._answer(lines, cited)
+
+    def _description_line(self, cited: Cited, entry: Entry, lang: Lang) -> str:
+        name = self.name(entry, lang)
+        lead = self.lead(entry)
+        if not entry.items:
+            contents = self._contents(cited, entry, lang)
+            return f"{name}：{contents}。" if lang == "zh" else f"{name}: {contents}."
+        opening = ""
+        if lead:
+            quote = self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
+            opening = f"：{quote}。" if lang == "zh" else f": {quote}."
+        items = self._items(cited, entry, lang)
+        if lang == "en":
+            return f"{name}{opening} It covers {len(entry.items)} items: {items}." if lead else \
+                f"{name} covers {len(entry.items)} items: {items}."
+        return f"{name}{opening}服务内容有 {len(entry.items)} 项：{items}。" if lead else \
+            f"{name}的服务内容有 {len(entry.items)} 项：{items}。"
 
     def compare(self, entries: Sequence[Entry], lang: Lang) -> Answer:
-        names = "、".join(self.name(e, lang) for e in entries) if lang == "zh" else " and ".join(self.name(e, lang) for e in entries)
-        head = (f"{names}是不同的服务产品，目录中各自的内容如下：" if lang == "zh"
-                else f"{names} are different service products; the catalog describes each as follows:")
-        body = "\n\n".join(self._overview_block(entry, lang) for entry in entries)
-        contrast = self._contrast(entries, lang)
-        quotes = [Quote(entry, self.overview(entry)[0]) for entry in entries if self.overview(entry)]
-        parts = [head, body, *([contrast] if contrast else []), self._sources(entries, lang)]
-        return self._answer("\n\n".join(parts), quotes)
-
-    def _contrast(self, entries: Sequence[Entry], lang: Lang) -> str:
-        """When the products share some numbered items (by heading, 部署方案：…), the ones only one lists:
-        that is the difference. Products with nothing in common are contrasted by their blocks alone."""
-        headings = [{_heading(item) for item in entry.items} for entry in entries]
-        if not any(a & b for i, a in enumerate(headings) for b in headings[i + 1 :]):
-            return ""
-        lines = []
-        for index, entry in enumerate(entries):
-            others = set().union(*(h for j, h in enumerate(headings) if j != index))
-            own = [item for item in entry.items if _heading(item) not in others]
-            if own:
-                label = f"只有{self.name(entry, lang)}列出：" if lang == "zh" else f"Only {self.name(entry, lang)} lists:"
-                lines.append("\n".join([label, *(f"- {self.quoted(item)}" for item in own)]))
-        return "\n".join(lines)
-
-    def recommend(self, matches: Sequence[Quote], lang: Lang) -> Answer:
-        """Which-service answers: the recommended products, each with the clause that fits the need."""
-        entries = unique(quote.entry for quote in matches)
-        names = "、".join(self.name(e, lang) for e in entries) if lang == "zh" else " or ".join(self.name(e, lang) for e in entries)
-        head = f"建议了解{names}。" if lang == "zh" else f"The service that fits this is {names}."
-        blocks = []
+        """Each product in a line (its purpose, else what it lists); when they share item headings, what
+        they share in one line and the items only one lists: that is the difference."""
+        cited = Cited()
+        names = ("和" if lang == "zh" else " and ").join(self.name(e, lang) for e in entries)
+        lines = [f"{names}是不同的服务：" if lang == "zh" else f"{names} are different services:"]
+        headings = [{heading(item) or item for item in entry.items} for entry in entries]
+        shared = set.intersection(*headings) if headings and all(headings) else set()
         for entry in entries:
-            reasons = [q.text for q in matches if q.entry is entry]
-            clauses = list(dict.fromkeys([*reasons, *self.overview(entry)]))
-            label = "相关条款：" if lang == "zh" else "Relevant clauses:"
-            blocks.append("\n".join([f"{self.name(entry, lang)} — {label}", *(f"- {self.quoted(c)}" for c in clauses)]))
-        return self._answer(f"{head}\n\n" + "\n\n".join(blocks) + f"\n\n{self._sources(entries, lang)}", matches)
+            lead = self.lead(entry)
+            parts = [self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))] if lead else []
+            if not shared and (entry.items or not lead):
+                parts.append(self._contents(cited, entry, lang))
+            lines.append(f"- {self.name(entry, lang)}：{'；'.join(parts)}" if lang == "zh"
+                         else f"- {self.name(entry, lang)}: {'; '.join(parts)}")
+        if shared:
+            sep = "、" if lang == "zh" else ", "
+            common = sep.join(self.quoted(h) + "".join(cited.mark(e, i) for e in entries for i in e.items
+                                                       if (heading(i) or i) == h)
+                              for h in [heading(i) or i for i in entries[0].items] if h in shared)
+            lines.append(f"都列有{common}。" if lang == "zh" else f"Both list {common}.")
+            for entry in entries:
+                own = [item for item in entry.items if (heading(item) or item) not in shared]
+                if own:  # the difference: in full when it is one or two items, else by their labels
+                    quotes = sep.join(self._quote(cited, entry, item, None if len(own) <= 2 else self.label(item))
+                                      for item in own)
+                    lines.append(f"只有{self.name(entry, lang)}列出{quotes}。" if lang == "zh"
+                                 else f"Only {self.name(entry, lang)} lists {quotes}.")
+        return self._answer(lines, cited)
+
+    def recommend(self, matches: Sequence[Quote], lang: Lang, question: str = "") -> Answer:
+        """Which-service answers: the service, and why in the catalog's words: the clause that fits the
+        need, and the clause sharing most words with the question when that is another one (the link
+        between problem and service is catalog text, never ours); one service also gets the rest of what
+        it covers, by heading."""
+        cited = Cited()
+        entries = unique(quote.entry for quote in matches)
+        reasons = [(entry, self._best_clause(entry, next(q.text for q in matches if q.entry.id == entry.id)))
+                   for entry in entries]
+        if len(reasons) > 1:
+            parts = [f"{self.name(entry, lang)}（{self._quote(cited, entry, clause)}）" if lang == "zh"
+                     else f"{self.name(entry, lang)} ({self._quote(cited, entry, clause)})" for entry, clause in reasons]
+            joined = "；".join(parts) if lang == "zh" else "; ".join(parts)
+            return self._answer([f"建议分别了解{joined}。" if lang == "zh" else f"The services that fit are {joined}."], cited)
+        entry, clause = reasons[0]
+        name = self.name(entry, lang)
+        why = self._why(cited, entry, clause, lang)
+        echo = self._echo(entry, question, clause)
+        if echo:
+            why += f"，还有{self._quote(cited, entry, echo)}" if lang == "zh" else f" and {self._quote(cited, entry, echo)}"
+        lines = [f"建议了解{name}：{why}。" if lang == "zh" else f"The service that fits this is {name}: {why}."]
+        rest = [item for item in entry.items if item not in (clause, echo)]
+        if rest:
+            items = self._items(cited, entry, lang, skip=[clause, echo or ""])
+            lines.append(f"它还包括{items}。" if lang == "zh" else f"It also covers {items}.")
+        return self._answer(lines, cited)
+
+    def _echo(self, entry: Entry, question: str, reason: str) -> str | None:
+        """The entry's clause (description sentence or item) sharing the most words with the question,
+        when it shares more than `reason` does: the customer's problem in the catalog's words."""
+        # the product's own name and the catalog's everyday words (服务, 客户, 方案…) say nothing here
+        asked = _bigrams(question.replace(entry.product, " ")) - self._common_bigrams
+        if not asked:
+            return None
+        clauses = [c for c in self.overview(entry) if not self.is_filler(entry, c)]
+        scored = [(len(asked & _bigrams(self.substance(entry, c))), c) for c in clauses]
+        best = max(scored, default=(0, None), key=lambda pair: pair[0])
+        return best[1] if best[0] > len(asked & _bigrams(reason)) and best[1] != reason else None
 
     def scope(self, entry: Entry, verdict: Verdict, clause: str | None, pointers: Sequence[Quote],
-              lang: Lang, closest: str | None = None) -> Answer:
-        """A yes/no answer from the deciding clause; when nothing decides it, the clause that comes
-        closest (never the customer's own words as if the catalog had failed to mention them)."""
+              lang: Lang, closest: str | None = None, question: str = "") -> Answer:
+        """A yes/no answer that opens with the verdict and the deciding clause. When nothing decides it,
+        the clause that comes closest (the one sharing most words with the question, else `closest`) and
+        what else the entry lists, then the product that does list it; never the customer's own words as
+        if the catalog had failed to mention them."""
+        cited = Cited()
         name = self.name(entry, lang)
-        if verdict == "included" and clause:
-            head = (f"包括。{name}的服务内容中有这一项：{self.quoted(clause)}" if lang == "zh"
-                    else f"Yes. {name} covers this; the catalog says: {self.quoted(clause)}")
+        pointers = [p for p in pointers if p.entry.id != entry.id]
+        if verdict == "included":
+            deciding = self._best_clause(entry, clause)
+            why = self._why(cited, entry, deciding, lang, subject=name)
+            lead = self.lead(entry)
+            if lead and heading(deciding) in self._shared_headings:  # 方案执行：… alone does not say what the service is
+                purpose = self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
+                why += f"；这项服务{purpose}" if lang == "zh" else f"; the service: {purpose}"
+            lines = [f"包括。{why}。" if lang == "zh" else f"Yes. {name} covers this: {why}."]
         elif verdict == "excluded" and clause:
-            head = (f"不包括。{name}明确排除了这一项：{self.quoted(clause)}" if lang == "zh"
-                    else f"No. {name} explicitly excludes this; the catalog says: {self.quoted(clause)}")
+            quote = self._quote(cited, entry, clause)
+            lines = [f"不包括。{name}写明{quote}。" if lang == "zh" else f"No. {name} excludes it: the catalog says {quote}."]
+            if not pointers and entry.items:  # what it does list (an item holding the exclusion aside)
+                items = self._items(cited, entry, lang, skip=[i for i in entry.items if clause in i])
+                if items:
+                    lines.append(f"{name}列出的服务内容：{items}。" if lang == "zh" else f"{name} lists: {items}.")
         else:
-            head = (f"无法确认包括。{name}的条目没有写明这一项，具体以合同约定为准。" if lang == "zh"
-                    else f"Not confirmed. The catalog entry for {name} does not state this; the signed contract decides.")
-            if closest:
-                head += (f"最接近的条款是：{self.quoted(closest)}" if lang == "zh"
-                         else f" The closest clause is: {self.quoted(closest)}")
-        lines = [head]
+            near = self._best_clause(entry, closest)
+            near = self._echo(entry, question, near) or near
+            quote = self._quote(cited, entry, near)
+            head = (f"{'不包括。' if verdict == 'excluded' else ''}{name}的条目没有提到这一项，以合同约定为准；"
+                    f"最接近的是{quote}" if lang == "zh"
+                    else f"{'No' if verdict == 'excluded' else 'Not stated'}. The catalog entry for {name} does not "
+                         f"mention this; the signed contract decides. The closest clause is {quote}")
+            others = self._items(cited, entry, lang, skip=[near])
+            if others:
+                head += f"，它还列出{others}" if lang == "zh" else f"; it also lists {others}"
+            lines = [head + ("。" if lang == "zh" else ".")]
         if verdict != "included":
-            for quote in pointers:
-                lines.append(f"该需求在{self.name(quote.entry, lang)}中列出：{self.quoted(quote.text)}" if lang == "zh"
-                             else f"This is listed under {self.name(quote.entry, lang)}: {self.quoted(quote.text)}")
-        own = "目录中该服务的内容：" if lang == "zh" else "What the catalog lists for this service:"
-        lines.append("\n".join([own, *(f"- {self.quoted(c)}" for c in self.overview(entry))]))
-        entries = [entry, *(q.entry for q in pointers if verdict != "included")]
-        lines.append(self._sources(entries, lang))
-        first = Quote(entry, clause or closest or (self.overview(entry) or [entry.product])[0])
-        quotes = [first, *(pointers if verdict != "included" else [])]
-        return self._answer("\n\n".join(lines), quotes, verdict)
+            for pointer in pointers:
+                other = self.name(pointer.entry, lang)
+                quote = self._quote(cited, pointer.entry, self._best_clause(pointer.entry, pointer.text))
+                lines.append(f"这一项列在{other}中：{quote}，建议了解{other}。" if lang == "zh"
+                             else f"This is listed under {other}: {quote}; {other} is the one to look at.")
+        return self._answer(lines, cited, verdict)
 
     def entitlement(self, notes: Entry, products: Sequence[Entry], lang: Lang) -> Answer:
+        cited = Cited()
         clause = notes.items[0] if notes.items else notes.text
-        head = ("不一定。您能享受哪些服务，以您与金蝶双方签署的销售合同约定为准：" if lang == "zh"
-                else "Not automatically. Which services you are entitled to is set by the sales contract you signed "
-                     "with Kingdee; the catalog's general notes say:")
-        lines = [f"{head}{self.quoted(clause)}"]
-        lines += [self._overview_block(entry, lang) for entry in products]
-        lines.append(self._sources([notes, *products], lang))
-        return self._answer("\n\n".join(lines), [Quote(notes, clause), *(Quote(e, self.overview(e)[0]) for e in products)])
+        shown = bare(clause.split("：", 1)[1]) if heading(clause) else bare(clause)
+        quote = self._quote(cited, notes, clause, shown)
+        lines = [f"不一定。您能享受哪些服务，以您与金蝶签署的销售合同为准：{quote}。" if lang == "zh"
+                 else f"Not automatically. Which services you are entitled to is set by the sales contract you signed "
+                      f"with Kingdee; the catalog's general notes say {quote}."]
+        for entry in products:
+            contents = self._contents(cited, entry, lang)
+            lines.append(f"{self.name(entry, lang)}的服务内容：{contents}。" if lang == "zh"
+                         else f"{self.name(entry, lang)} covers: {contents}.")
+        return self._answer(lines, cited)
+
+    # -- products an older edition had -------------------------------------------------------------
+    @cached_property
+    def _removed_products(self) -> list[Removed]:
+        return self._removed() if self._removed else []
+
+    def removed_named(self, question: str) -> Removed | None:
+        """A product the question names that a newer edition removed (names of current products, which
+        may contain it, are taken out first: a removed 现场服务 is not found inside 现场服务包)."""
+        if not self._removed_products or self._catalog is None:
+            return None
+        text = _compact(question)
+        for product in sorted((e.product for e in self._catalog.entries), key=len, reverse=True):
+            text = text.replace(_compact(product), " ")
+        return next((r for r in self._removed_products if _compact(r.product) in text), None)
+
+    def removed(self, removed: Removed, lang: Lang) -> Answer:
+        """Named as removed, with the editions: never answered with another product."""
+        contact = support_contact(lang)
+        text = (f"{removed.product}已不在现行的服务目录中：{removed.removed_in} 版已移除这项服务"
+                f"（{removed.listed_in} 版仍列出）。如需帮助，{contact}。" if lang == "zh"
+                else f"{removed.product} is no longer in the service catalog: the {removed.removed_in} edition removed "
+                     f"it (the {removed.listed_in} edition still lists it). For help, {contact}.")
+        return Answer(answer=text, citations=[], verdict=None, abstained=True, catalog_version=self.catalog_version)
 
     def abstain(self, reason: AbstainReason, lang: Lang, suggestions: Sequence[Entry] = ()) -> Answer:
         texts = ABSTAIN_TEXTS[lang]
@@ -178,9 +430,56 @@ class Composer:
                       catalog_version=self.catalog_version)
 
 
-def _heading(item: str) -> str:
-    """An item's heading (方案制定 in 方案制定：…), or the whole item when it has none."""
-    return item.split("：", 1)[0]
+class Editions(Protocol):
+    """What kb.KnowledgeBase offers about the editions it holds."""
+
+    def versions(self) -> Sequence[VersionInfo]: ...
+    def version_catalog(self, version: str) -> Catalog: ...
+
+
+def removed_from(kb: Editions, active: Catalog) -> list[Removed]:
+    """The products older editions in `kb` list and `active` does not; none when an edition cannot be
+    read (answers go on from the active one)."""
+    try:
+        editions = [kb.version_catalog(v.version) for v in kb.versions() if v.version < active.catalog_version]
+    except KBError as error:
+        logger.warning("older editions unreadable, removed products not named: %s", error)
+        return []
+    return removed_products(editions, active)
+
+
+def removed_products(editions: Sequence[Catalog], active: Catalog) -> list[Removed]:
+    """Products of editions older than the active one that the active one no longer lists, each with
+    the newest older edition that still does."""
+    current = {_compact(e.product) for e in active.entries}
+    found: dict[str, Removed] = {}
+    for edition in sorted(editions, key=lambda c: c.catalog_version, reverse=True):
+        if edition.catalog_version >= active.catalog_version:
+            continue
+        for entry in edition.entries:
+            if _compact(entry.product) not in current:
+                found.setdefault(_compact(entry.product), Removed(entry.product, edition.catalog_version,
+                                                                  active.catalog_version))
+    return list(found.values())
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text).lower()
+
+
+def _bigrams(text: str) -> set[str]:
+    """Adjacent Chinese character pairs and lower-cased Latin words: what two texts share."""
+    pairs = {a + b for run in re.findall(r"[\u4e00-\u9fff]+", text) for a, b in zip(run, run[1:])}
+    return pairs | {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+
+
+def _template(segment: str, entry: Entry) -> str:
+    """A description segment with the product's own name taken out, to compare across entries."""
+    core = entry.product.removesuffix("服务")
+    text = segment.replace(entry.product, "P")
+    if len(core) >= 2:
+        text = text.replace(core, "P")
+    return re.sub(r"\s+", "", text)
 
 
 ABSTAIN_TEXTS: dict[Lang, dict[str, str]] = {

@@ -139,13 +139,20 @@ CJK_CHARACTERS_PER_WORD = 2  # a Chinese word is one to three characters: "K3 Cl
 
 
 def detect_language(text: str, mentions: list[ProductMatch] = ()) -> Lang:
-    """The language most of the question is written in, counted in words once product names are taken
-    out: English when its words outnumber the Chinese ones (a Chinese word taken as two characters), so
-    product codes, database names and pinyin inside a Chinese sentence leave it Chinese. The one place
-    the bot's answer language is decided."""
+    """The language most of the question is written in, counted in words: English when its words
+    outnumber the Chinese ones (a Chinese word taken as two characters), so product codes, database
+    names and pinyin inside a Chinese sentence leave it Chinese. A product name counts as one word of
+    the script it is written in ("what is 信创服务" is English, "K3 Cloud 升级服务包括数据迁移吗"
+    Chinese). The one place the bot's answer language is decided."""
     rest = _remove_spans(text, mentions)
     latin_words = len(_LATIN_WORD.findall(rest))
     chinese_words = len(_CJK.findall(rest)) / CJK_CHARACTERS_PER_WORD
+    for mention in mentions:
+        name = text[mention.start : mention.end]
+        if len(_CJK.findall(name)) >= len(re.findall(r"[A-Za-z]", name)):
+            chinese_words += 1
+        else:
+            latin_words += 1
     return "en" if latin_words > chinese_words else "zh"
 
 

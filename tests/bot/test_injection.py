@@ -32,7 +32,8 @@ def test_planted_instruction_does_not_turn_not_listed_into_included(poisoned_bot
 def test_planted_instruction_is_only_quoted(poisoned_bot: CatalogBot):
     answer = poisoned_bot.ask("培训服务是什么")
     assert answer.citations[0].product == "培训服务" and answer.verdict is None
-    assert f"「{PLANTED}」" in answer.answer  # verbatim, as a quote of the catalog
+    assert f"「{PLANTED.rstrip('。')}」" in answer.answer  # verbatim, as a quote of the catalog
+    assert PLANTED in [c.quote for c in answer.citations]
 
 
 # Shapes from the #13 review: nothing leaked, but some were answered with an unrelated product. A question

@@ -88,6 +88,13 @@ def heading(item: str) -> str | None:
     return match.group(1) if match else None
 
 
+def shared_headings(catalog: Catalog) -> set[str]:
+    """Item headings at least SHARED_HEADING_ENTRIES entries use (方案制定, 服务保障): they do not tell
+    what an item does."""
+    counts = Counter(h for e in catalog.entries for h in {heading(item) for item in e.items} if h)
+    return {h for h, n in counts.items() if n >= SHARED_HEADING_ENTRIES}
+
+
 def _segments(text: str) -> list[tuple[int, int]]:
     """(start, end) of the runs between commas, full stops and colons."""
     spans, start = [], 0
@@ -160,9 +167,7 @@ class Composer:
 
     @cached_property
     def _shared_headings(self) -> set[str]:
-        counts = Counter(h for e in (self._catalog.entries if self._catalog else [])
-                         for h in {heading(item) for item in e.items} if h)
-        return {h for h, n in counts.items() if n >= SHARED_HEADING_ENTRIES}
+        return shared_headings(self._catalog) if self._catalog else set()
 
     @cached_property
     def _common_bigrams(self) -> set[str]:

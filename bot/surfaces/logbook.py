@@ -31,10 +31,13 @@ CREATE TABLE IF NOT EXISTS exchanges (
     citations TEXT NOT NULL,
     catalog_version TEXT NOT NULL,
     feedback INTEGER,
-    feedback_at REAL
+    feedback_at REAL,
+    kind TEXT NOT NULL DEFAULT 'answer'
 );
 CREATE INDEX IF NOT EXISTS exchanges_created_at ON exchanges (created_at);
 """
+# Kinds of rows: an answered question, or a customer asking for a person (the hand-off button).
+ANSWER, HAND_OFF = "answer", "handoff"
 
 _SECONDS_PER_DAY = 86_400
 # Retention is counted in days: deleting old rows once an hour is soon enough, and a DELETE (a second
@@ -52,6 +55,7 @@ class LoggedExchange(BaseModel):
     answer: str
     abstained: bool
     feedback: int | None
+    kind: str = ANSWER
 
 
 def default_log_path() -> Path:
@@ -71,6 +75,9 @@ class Logbook:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(exchanges)")}
+        if "kind" not in columns:  # a log written before hand-offs existed
+            self._db.execute(f"ALTER TABLE exchanges ADD COLUMN kind TEXT NOT NULL DEFAULT '{ANSWER}'")
         self.prune()
 
     def prune(self, now: float | None = None) -> int:
@@ -103,6 +110,23 @@ class Logbook:
                 logger.error("conversation log %s: old exchanges were not pruned: %s", self.path, error)
         return int(row_id)
 
+    def record_hand_off(self, question: str, message: str, *, surface: str, session: str = "",
+                        now: float | None = None) -> int | None:
+        """A customer pressed "转人工 / Talk to a person" after `question` (their last): listed for staff with
+        its conversation (the earlier exchanges of the same surface and session)."""
+        created_at = now if now is not None else time.time()
+        try:
+            with self._lock:
+                row_id = self._db.execute(
+                    "INSERT INTO exchanges (created_at, surface, session, question, answer, abstained, verdict,"
+                    " citations, catalog_version, kind) VALUES (?, ?, ?, ?, ?, 0, NULL, '[]', '', ?)",
+                    (created_at, surface, session, question, message, HAND_OFF),
+                ).lastrowid
+        except (sqlite3.Error, ValueError) as error:
+            logger.error("conversation log %s: a hand-off was not stored: %s", self.path, error)
+            return None
+        return int(row_id)
+
     def set_feedback(self, exchange_id: int, helpful: bool) -> bool:
         try:
             with self._lock:
@@ -117,8 +141,8 @@ class Logbook:
         return changed == 1
 
     def unanswered(self, limit: int = 200) -> list[LoggedExchange]:
-        """Abstentions and answers marked unhelpful, newest first."""
-        return self._select("WHERE abstained = 1 OR feedback = -1", limit)
+        """Abstentions, answers marked unhelpful and hand-offs to a person, newest first."""
+        return self._select(f"WHERE abstained = 1 OR feedback = -1 OR kind = '{HAND_OFF}'", limit)
 
     def recent(self, limit: int = 200) -> list[LoggedExchange]:
         return self._select("", limit)
@@ -144,13 +168,13 @@ class Logbook:
     def _select(self, where: str, limit: int, parameters: tuple = ()) -> list[LoggedExchange]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, created_at, surface, session, question, answer, abstained, feedback FROM exchanges "
+                "SELECT id, created_at, surface, session, question, answer, abstained, feedback, kind FROM exchanges "
                 f"{where} ORDER BY created_at DESC, id DESC LIMIT ?",
                 (*parameters, limit),
             ).fetchall()
         return [
             LoggedExchange(id=r[0], created_at=r[1], surface=r[2], session=r[3], question=r[4], answer=r[5],
-                           abstained=bool(r[6]), feedback=r[7])
+                           abstained=bool(r[6]), feedback=r[7], kind=r[8])
             for r in rows
         ]
 

@@ -14,7 +14,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from bot.surfaces.api import ChatBot
-from bot.surfaces.logbook import LoggedExchange, Logbook
+from bot.surfaces.logbook import HAND_OFF, LoggedExchange, Logbook
 from bot.surfaces.render import copyable_answer
 from bot.surfaces.sanitize import escape_markdown, escape_markup, safe_markdown
 from bot.surfaces.settings import ServeSettings
@@ -128,6 +128,8 @@ def _when(exchange: LoggedExchange) -> str:
 
 
 def _reason(exchange: LoggedExchange) -> str:
+    if exchange.kind == HAND_OFF:
+        return "转人工 hand-off"
     return "未回答 abstained" if exchange.abstained else "不满意 unhelpful"
 
 
@@ -143,6 +145,10 @@ def conversation_markdown(turns: list[LoggedExchange]) -> str:
     exchanges = []
     for number, turn in enumerate(turns, 1):
         chosen = number == len(turns)
+        if turn.kind == HAND_OFF:  # the customer asked for a person after their last question
+            exchanges.append(f"**{'▶ ' if chosen else ''}客户要求转人工 Customer asked for a person**\n\n"
+                             f"{safe_markdown(turn.answer)}")
+            continue
         asked = "**▶ 客户（这一问）Customer — this question**" if chosen else "**客户 Customer**"
         answered = f"**机器人 Bot** · {_reason(turn)}" if chosen else "**机器人 Bot**"
         exchanges.append(f"{asked}\n\n{escape_markdown(turn.question)}\n\n{answered}\n\n{safe_markdown(turn.answer)}")

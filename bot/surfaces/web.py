@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from starlette.routing import Mount
 
 from bot.surfaces.api import ChatBot, build_router, install_error_handlers
-from bot.surfaces.chat import build_chat
+from bot.surfaces.chat import VIEW_SCRIPT, build_chat
 from bot.surfaces.guard import RequestGuard
 from bot.surfaces.headers import SecurityHeaders
 from bot.surfaces.logbook import Logbook, default_log_path
@@ -25,10 +25,25 @@ THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="sky", neutral_hue="sla
 CSS = """
 .kb-header h1 { font-size: 1.5rem !important; margin-bottom: .2rem; }
 .kb-header p, .kb-footer { color: var(--body-text-color-subdued); }
-details.kb-citation { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .35rem .6rem;
-  margin: .35rem 0; background: var(--background-fill-secondary); }
-details.kb-citation summary { cursor: pointer; font-weight: 600; font-size: .92em; }
-details.kb-citation blockquote { margin: .4rem 0 .1rem; font-size: .92em; }
+.kb-cite-heading { margin-top: .6rem; font-size: .8em; color: var(--body-text-color-subdued); }
+details.kb-citation { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .3rem .6rem;
+  margin: .3rem 0; background: var(--background-fill-secondary); font-size: .88em; }
+details.kb-citation summary { cursor: pointer; display: flex; flex-wrap: wrap; column-gap: .4em; align-items: baseline; }
+details.kb-citation .kb-cite-number { font-weight: 700; color: var(--color-accent); }
+details.kb-citation .kb-cite-source { font-weight: 600; }
+details.kb-citation .kb-cite-preview { color: var(--body-text-color-subdued); overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; min-width: 0; flex: 1 1 14em; }
+details.kb-citation[open] .kb-cite-preview { display: none; }
+details.kb-citation blockquote { margin: .4rem 0 .1rem; }
+#kb-chat button.example, #kb-chat .options button.option { border: 1px solid var(--color-accent); border-radius: 999px;
+  background: var(--background-fill-primary); color: var(--color-accent); padding: .35rem .85rem; cursor: pointer;
+  box-shadow: 0 1px 2px rgba(0, 0, 0, .06); font-size: .9em; text-align: left; }
+#kb-chat button.example:hover, #kb-chat .options button.option:hover { background: var(--color-accent-soft); }
+#kb-chat .options { display: flex; flex-wrap: wrap; gap: .4rem; padding: .25rem .5rem .5rem; }
+#kb-question button.submit-button { background: var(--button-primary-background-fill); color: var(--button-primary-text-color);
+  border-radius: 8px; padding: .3rem 1rem; font-weight: 600; cursor: pointer; }
+#kb-question button.submit-button:hover { background: var(--button-primary-background-fill-hover); }
+.kb-actions { justify-content: flex-end; }
 #staff-unanswered table, #staff-unanswered th, #staff-unanswered td { font-family: var(--font) !important; }
 mark { background: #fde68a; padding: 0 .1em; border-radius: 3px; }
 footer { display: none !important; }
@@ -37,6 +52,7 @@ footer { display: none !important; }
 WIDGET_CSS = CSS + """
 .gradio-container, .gradio-container .main.app { padding: 4px !important; max-width: 100% !important; }
 #kb-chat { min-height: 300px; }
+.kb-actions { margin-top: -6px; }
 """
 
 EMBED_SNIPPET = (
@@ -85,14 +101,20 @@ def create_app(bot: ChatBot, kb: StaffKnowledgeBase, settings: ServeSettings | N
         print(f"kbbot serve: {host} is reachable beyond this machine and KB_STAFF_PASSWORD is not set; /staff/"
               f" asks for user {STAFF_USER} and this generated password: {password}", file=sys.stderr, flush=True)
     staff_auth = (STAFF_USER, password) if password else None
+    def active_catalog() -> Any:
+        return kb.catalog
+
     mounts = [
-        ("/widget", build_chat(bot, settings, logbook, compact=True), WIDGET_CSS, None),
-        ("/staff", build_staff(bot, kb, settings, logbook, eval_runner), CSS, staff_auth),
-        ("", build_chat(bot, settings, logbook, compact=False), CSS, None),  # last: "" catches every other path
+        ("/widget", build_chat(bot, settings, logbook, compact=True, catalog=active_catalog), WIDGET_CSS, None,
+         VIEW_SCRIPT),
+        ("/staff", build_staff(bot, kb, settings, logbook, eval_runner), CSS, staff_auth, None),
+        ("", build_chat(bot, settings, logbook, compact=False, catalog=active_catalog), CSS, None,  # last: "" catches
+         VIEW_SCRIPT),                                                                              # every other path
     ]
-    for path, blocks, css, auth in mounts:
+    for path, blocks, css, auth, head in mounts:
         app = gr.mount_gradio_app(app, blocks, path=path, theme=THEME, css=css, footer_links=[], ssr_mode=False,
-                                  max_file_size="5mb", auth=auth, auth_message="客服登录 Staff sign-in (user: staff)")
+                                  max_file_size="5mb", auth=auth, auth_message="客服登录 Staff sign-in (user: staff)",
+                                  head=head)
         # Gradio refuses posted file values outside its upload folder (any server path: /etc/passwd, the
         # logbook) only in apps it has launched, and copies them into its cache otherwise. Mounted apps are
         # never launched, so say so: its check then runs before anything is copied.

@@ -310,3 +310,26 @@ def test_hundred_kilobyte_question_gets_a_clear_message(live_server: str) -> Non
                           json={"messages": [{"role": "user", "content": "数" * 100_000}]})
     assert response.status_code == 400
     assert "too long" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("question", ["升级服务包含哪些内容？", "升级服务包含数据迁移吗？", "系统太慢了怎么办？"])
+def test_citations_are_the_answers_clauses_in_marker_order_streamed_or_not(live_server: str, question: str) -> None:
+    """One citation per [n] of the text, in [n] order; the top-level `citations` and the last streamed chunk
+    carry the same list; verdict, abstention and edition as before (#12)."""
+    import re
+
+    body = post_json(live_server, {"messages": [{"role": "user", "content": question}]}).json()
+    text, citations = body["choices"][0]["message"]["content"], body["citations"]
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+    assert citations and sorted(set(numbers)) == list(range(1, len(citations) + 1))
+    assert list(dict.fromkeys(numbers)) == sorted(set(numbers))  # first used in increasing order
+    assert all(set(c) == {"product", "category", "page", "quote"} for c in citations)
+    assert {"verdict", "abstained", "catalog_version"} <= set(body)
+
+    chunks = [json.loads(line) for line in stream_data(live_server, {"messages": [{"role": "user", "content": question}]})
+              if line != "[DONE]"]
+    streamed = "".join(chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
+    last = chunks[-1]
+    assert streamed == text and last["citations"] == citations
+    assert (last["verdict"], last["abstained"], last["catalog_version"]) == \
+        (body["verdict"], body["abstained"], body["catalog_version"])

@@ -1,6 +1,8 @@
 """A real headless Chromium (Debian's) against the live server: chat, citations, XSS, widget, staff lookup."""
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -376,3 +378,131 @@ def test_staff_turn_an_unanswered_question_with_its_conversation_into_an_example
     after = ask(page, UNHEARD_OF)
     after.locator("details.kb-citation").first.wait_for(timeout=30_000)
     assert "培训服务" in first_cited(after)
+
+
+# -- the answer shape in the widget (#12): the start of each answer in view, cards, chips, hand-off ------
+
+LONG_ANSWERS = ["升级服务包含哪些内容？", "安全防护服务是什么", "环境部署服务跟私有云部署与运维支持服务比较一下"]
+FIRST_LINE_IN_VIEW = """el => {
+  const first = el.querySelector('.message-content p') || el;
+  const r = first.getBoundingClientRect(), line = Math.min(r.height, 22);
+  let box = el.parentElement;
+  while (box && !(/(auto|scroll)/.test(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight + 1)) {
+    box = box.parentElement;
+  }
+  const b = box ? box.getBoundingClientRect() : {top: 0, bottom: innerHeight};
+  return {text: first.innerText.slice(0, 40), inBox: r.top >= b.top - 1 && r.top + line <= b.bottom + 1,
+          inWindow: r.top >= 0 && r.top + line <= innerHeight, scrolled: box ? box.scrollTop : 0};
+}"""
+
+
+def answered(root: Any, question: str) -> Any:
+    """Ask in `root` (a page or an iframe's frame locator) and return the last bot message, complete."""
+    answers = root.locator("#kb-chat .message.bot")
+    before = answers.count()
+    root.locator("#kb-question textarea").fill(question)
+    root.locator("#kb-question button.submit-button").click()  # Send is a button
+    for _ in range(600):
+        if answers.count() > before and root.locator("#kb-chat .pending").count() == 0 \
+                and answers.last.locator("details.kb-citation").count():
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)  # the view settles on the answer's start as its cards render
+    return answers.last
+
+
+@pytest.mark.parametrize("where", ["desktop", "phone", "iframe"])
+def test_the_verdict_sentence_is_in_view_after_each_answer(live_server: str, browser: Any, where: str) -> None:
+    viewport = {"width": 390, "height": 844} if where == "phone" else {"width": 1280, "height": 800}
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    page = context.new_page()
+    page.goto(f"{live_server}/embed-demo" if where == "iframe" else f"{live_server}/")
+    root = page.frame_locator("iframe") if where == "iframe" else page
+    root.locator("#kb-question textarea").wait_for(timeout=60_000)
+    scrolled = []
+    for number, question in enumerate(LONG_ANSWERS, 1):
+        answer = answered(root, question)
+        view = answer.evaluate(FIRST_LINE_IN_VIEW)
+        page.screenshot(path=str(ARTIFACTS / f"answer-start-{where}-{number}.png"))
+        assert view["inBox"] and view["inWindow"], (question, view)
+        scrolled.append(view["scrolled"])
+    assert scrolled[-1] > 0  # the chat did move to later answers: not merely the first one on an empty chat
+    assert csp_violations(page) == []
+    context.close()
+
+
+def test_citation_cards_are_collapsed_and_numbered(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    answer = answered(page, "升级服务包含哪些内容？")
+    cards = answer.locator("details.kb-citation")
+    numbers = re.findall(r"\[(\d+)\]", answer.locator(".message-content p").first.inner_text())
+    assert cards.count() == len(set(numbers)) >= 4
+    assert all(cards.nth(n).get_attribute("open") is None for n in range(cards.count()))
+    summary = cards.first.locator("summary").inner_text()
+    assert summary.startswith("[1]") and "升级服务 · 升级服务 · 第 1 页" in summary
+    cards.nth(1).locator("summary").click()
+    assert "方案制定" in cards.nth(1).locator("blockquote").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-cards.png"), full_page=True)
+
+
+def test_follow_up_chips_ask_their_question(live_server: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/")
+    answered(page, "升级服务里会帮我们搭测试环境吗")
+    chips = page.locator("#kb-chat .options button.option")
+    expect(chips.first).to_be_visible(timeout=30_000)
+    assert 2 <= chips.count() <= 3
+    chip = chips.first.inner_text().strip()
+    users = page.locator("#kb-chat .message.user")
+    before = page.locator("#kb-chat .message.bot").count()
+    chips.first.click()
+    expect(users.last).to_contain_text(chip, timeout=30_000)
+    page.wait_for_function("n => document.querySelectorAll('#kb-chat .message.bot').length > n", arg=before,
+                           timeout=60_000)
+    page.wait_for_selector("#kb-chat .pending", state="detached", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "chat-chips.png"), full_page=True)
+
+
+def test_examples_and_send_look_like_buttons(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    example = page.locator("#kb-chat button.example").first
+    send = page.locator("#kb-question button.submit-button")
+    example.wait_for(timeout=60_000)
+    style = "b => { const s = getComputedStyle(b); return {cursor: s.cursor, border: s.borderTopWidth, background:" \
+            " s.backgroundColor, around: getComputedStyle(b.closest('.block')).backgroundColor}; }"
+    outlined, filled = example.evaluate(style), send.evaluate(style)
+    assert outlined["cursor"] == filled["cursor"] == "pointer"
+    assert outlined["border"] != "0px", outlined  # an outlined button, not a line of text
+    assert filled["background"] != filled["around"], filled  # a filled button on the input
+    page.screenshot(path=str(ARTIFACTS / "chat-empty.png"), full_page=True)
+    example.click()  # and they work as buttons
+    page.locator("#kb-chat .message.bot details.kb-citation").first.wait_for(timeout=60_000)
+
+
+def test_hand_off_shows_the_contact_and_reaches_the_staff_view(live_server: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from tests.surfaces.conftest import SUPPORT_CONTACT
+
+    question = "数据结转服务能把十年前的数据也结转吗"
+    page.goto(f"{live_server}/")
+    answered(page, question)
+    page.locator("#kb-handoff").click()
+    expect(page.locator("#kb-chat .message.bot").last).to_contain_text(SUPPORT_CONTACT, timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "chat-hand-off.png"), full_page=True)
+    page.goto(f"{live_server}/staff/")
+    page.get_by_role("tab", name="未解决问题 Unanswered").click()
+    table = page.locator("#staff-unanswered")
+    expect(table).to_contain_text("转人工 hand-off", timeout=30_000)
+    table.get_by_role("gridcell").filter(has_text=question).first.click()
+    expect(page.locator("#staff-conversation")).to_contain_text("客户要求转人工", timeout=30_000)
+    expect(page.locator("#staff-conversation")).to_contain_text(question)
+
+
+@pytest.mark.parametrize("path", ["/", "/widget/"])
+def test_the_customer_pages_link_nowhere_near_the_staff_lookup(live_server: str, page: Any, path: str) -> None:
+    page.goto(f"{live_server}{path}")
+    page.locator("#kb-question textarea").wait_for(timeout=60_000)
+    assert page.locator("a[href*='staff']").count() == 0 and "Staff lookup" not in page.content()

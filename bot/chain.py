@@ -236,7 +236,10 @@ class CatalogBot:
         negated = frozenset(compact(m.entry.product) for m in matches
                             if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start]))
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
-        masked = memory.similarities(self.kb.embed_query(mask_names(understanding.question, [(m.start, m.end) for m in matches])),
+        asked_about = {compact(p) for p in understanding.products}
+        about_spans = [(m.start, m.end) for m in matches
+                       if compact(m.entry.product) in asked_about or understanding.kind == "abstain"]
+        masked = memory.similarities(self.kb.embed_query(mask_names(understanding.question, about_spans)),
                                      context.exclude_writers, masked=True)
         context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked)
         return context

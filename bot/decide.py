@@ -265,7 +265,10 @@ class Decider:
             return Decision(abstain=True, abstain_reason="unknown", why=why)
         p_scope = self.models.scope.probability(scope_features(signals))
         why["scope"] = round(p_scope, 3)
-        if p_scope < self.models.scope.threshold or products[0] == NOTES_ENTRY:
+        # A follow-up's form comes from the conversation ("那私有云部署与运维支持服务呢？" after a scope
+        # question), which no example holds: there the understanding of the conversation decides.
+        asks_scope = u.kind == "scope" if u.followup else p_scope >= self.models.scope.threshold
+        if not asks_scope or products[0] == NOTES_ENTRY:
             return Decision(abstain=False, products=products, why=why)
 
         product = products[0]

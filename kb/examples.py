@@ -211,9 +211,17 @@ def embed_texts(texts: Iterable[str], cache: dict[str, np.ndarray], embed_query:
 
 
 # Product names dominate e5 vectors ("数据结转服务怎么收费" is nearest to "数据结转服务是做什么的"), so the
-# memory also compares questions with every product name replaced by one neutral word: what is asked
-# (a price, a clause, a need) then decides the similarity.
+# memory also compares questions with the product they are about replaced by one neutral word: what is
+# asked (a price, a clause, a need) then decides the similarity. Only that product: in "升级服务包含数据
+# 迁移吗" the second name is what is asked about.
 NAME_MASK = "该服务"
+
+
+def own_names(example: Example, matches: Iterable) -> list[tuple[int, int]]:  # noqa: ANN001 - kb.models.ProductMatch
+    """Spans of the names of the products an example is labelled with (what it is about); for a decline,
+    every name (it is about none)."""
+    own = {"".join(p.split()) for p in [*example.products, *example.covered_by]}
+    return [(m.start, m.end) for m in matches if example.abstain or m.entry.id in own]
 
 
 def mask_names(text: str, spans: Iterable[tuple[int, int]]) -> str:

@@ -19,7 +19,7 @@ from kb.dense import MAX_QUERY_CHARS
 from kb.embeddings import embedder_slug, make_embeddings
 from kb.errors import EmptyKnowledgeBase, KBError, StoreCorrupt, UnknownVersion, disk_full, is_disk_full
 from kb.examples import (Example, ExampleCheck, ExampleError, ExampleMemory, append_staff_example, check_examples,
-                         embed_examples, embed_texts, load_examples, mask_names, read_vectors, shipped_vector_file,
+                         embed_examples, embed_texts, load_examples, mask_names, own_names, read_vectors, shipped_vector_file,
                          staff_file, vector_file, write_vectors)
 from kb.locking import writer_lock
 from kb.lexical import load_lexical, save_lexical
@@ -329,7 +329,7 @@ class KnowledgeBase:
             known = {}
         missing = [e for e in examples if e.key not in known]
         for example in missing:
-            known[example.key] = mask_names(example.question, [(m.start, m.end) for m in matcher.match(example.question)])
+            known[example.key] = mask_names(example.question, own_names(example, matcher.match(example.question)))
         if missing and build_dir.is_dir():
             try:
                 path.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
@@ -337,9 +337,6 @@ class KnowledgeBase:
                 pass  # a cache: recomputed next time
         return known
 
-    def mask_names(self, text: str) -> str:
-        """`text` with the active edition's product names masked (kb.examples.mask_names)."""
-        return mask_names(text, [(m.start, m.end) for m in self.match_products(text)])
 
     def _sync_examples(self, catalog: Catalog, build_dir: Path) -> ExampleCheck:
         """Check the examples against `catalog`, embed those never embedded (as asked and name-masked),
@@ -406,6 +403,7 @@ class KnowledgeBase:
         with self.writing("add an example"):
             append_staff_example(self.settings.home, named)
             vectors = read_vectors(vector_file(self.settings.home, self.slug))
-            if embed_texts([named.question, self.mask_names(named.question)], vectors, self.embed_query):
+            masked = mask_names(named.question, own_names(named, self.match_products(named.question)))
+            if embed_texts([named.question, masked], vectors, self.embed_query):
                 write_vectors(vector_file(self.settings.home, self.slug), vectors)
         return named

@@ -226,6 +226,7 @@ def build_chat(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None, *
             buttons=["copy"],
             layout="bubble",
             autoscroll=False,  # VIEW_SCRIPT shows each answer's start instead of the chat's bottom
+            group_consecutive_messages=False,  # the hand-off note is its own bubble, not part of the answer
         )
         question = gr.Textbox(
             show_label=False,

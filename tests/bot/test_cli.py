@@ -17,6 +17,7 @@ def run(kb_home: Path, monkeypatch: pytest.MonkeyPatch):
     return lambda *args: CliRunner().invoke(cli, ["ask", *args])
 
 
+@pytest.mark.xfail(strict=True, reason="the fitted decision (#11) does not confirm 数据备份 here; eval/blind/README.md")
 def test_json_answer_on_an_empty_kb_ingests_the_bundled_catalog_first(run, kb_home: Path, tmp_path: Path):
     result = run("私有云部署与运维支持服务包括数据备份吗", "--json")
     assert result.exit_code == 0, result.output

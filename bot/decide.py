@@ -281,7 +281,10 @@ class Decider:
             return Decision(abstain=False, products=products, verdict="included", clause=clause, why=why)
         if judged.verdict == "excluded":
             return Decision(abstain=False, products=products, verdict="excluded", clause=judged.clause, why=why)
-        excluded = self._neighbour_clause(signals, product, ("excluded",), entry_text)
+        # a neighbour's exclusion, when no clause of the entry states what was asked (if one does, the
+        # answer is "not confirmed" with that clause: blind2's 渗透测试 and 终端检测与响应 were told
+        # "以实际约定为准" as a no)
+        excluded = self._neighbour_clause(signals, product, ("excluded",), entry_text) if judged.verdict != "included" else None
         if excluded and any(compact(excluded) in compact(x) or compact(x) in compact(excluded) for x in exclusions(product)):
             return Decision(abstain=False, products=products, verdict="excluded", clause=excluded, why=why)
         return Decision(abstain=False, products=products, verdict="not_listed", pointer=self._pointer(signals, product),

@@ -12,7 +12,7 @@ from bot.understand import Understanding
 from kb.examples import Example, Neighbour
 
 CLAUSE = "升级测试：搭建升级测试环境，执行升级操作；"
-TEXTS = {"升级服务": f"……{CLAUSE}……", "数据迁移服务": "方案制定：……", "说明": "适用范围：……"}
+TEXTS = {"升级服务": f"……{CLAUSE}……不包含二次开发", "数据迁移服务": "方案制定：……", "说明": "适用范围：……"}
 
 
 def _models(tmp_path: Path, **thresholds: float) -> Path:
@@ -96,3 +96,13 @@ def test_the_included_threshold_is_the_fitted_one(tmp_path: Path, threshold: flo
     no = Example(question="b", products=["升级服务"], verdict="not_listed")
     decision = _decide(decider, _signals(yes, no, products=["升级服务"], kind="scope"))
     assert decision.verdict == expected
+
+
+def test_a_neighbours_exclusion_does_not_overrule_a_clause_that_states_it(tmp_path: Path) -> None:
+    """A weak yes the judge supports becomes "not confirmed", never a no quoting some other exclusion."""
+    decider = Decider(_models(tmp_path))
+    excluded = Example(question="z", products=["升级服务"], verdict="excluded", clause="不包含二次开发")
+    decision = _decide(decider, _signals(excluded, products=["升级服务"], kind="scope"), Judged("included", CLAUSE, 1.0))
+    assert decision.verdict == "not_listed"
+    decision = _decide(decider, _signals(excluded, products=["升级服务"], kind="scope"), Judged("not_listed"))
+    assert (decision.verdict, decision.clause) == ("excluded", "不包含二次开发")

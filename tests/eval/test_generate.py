@@ -43,7 +43,11 @@ def test_generate_covers_every_entry_item_and_exclusion_of_the_bundled_catalog(t
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     load_question_set(out)  # the public format, loadable as any other set
-    covered = {(line["gold"][0], line["clause"]["kind"], line["clause"]["text"]) for line in lines}
+    declines = [line for line in lines if line["abstain"]]
+    assert declines and all(not line["gold"] and not line["facts"] for line in declines)
+    siblings = [line for line in lines if line["clause"]["kind"] == "sibling"]
+    assert siblings and all(line["verdict"] == "not_included" for line in siblings)
+    covered = {(line["gold"][0], line["clause"]["kind"], line["clause"]["text"]) for line in lines if line["gold"]}
     for entry in catalog.entries:
         assert any(p == entry.product and kind == "entry" for p, kind, _ in covered), entry.product
         for item in entry.items:

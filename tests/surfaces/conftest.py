@@ -17,6 +17,7 @@ import pytest
 
 from bot.models import Answer, Citation, StreamEvent
 from bot.surfaces.logbook import Logbook
+from bot.surfaces.settings import ServeSettings
 from ingest.models import Catalog, Entry
 from kb.errors import UnknownVersion
 from kb.models import EntryHit, Evidence, VersionInfo
@@ -115,7 +116,6 @@ def logbook(tmp_path: Path) -> Iterator[Logbook]:
 
 
 def make_app(bot: Any, tmp_path: Path, **settings: Any) -> Any:
-    from bot.surfaces.settings import ServeSettings
     from bot.surfaces.web import create_app
 
     return create_app(bot=bot, kb=bot.kb, settings=ServeSettings(**settings),
@@ -129,12 +129,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """Real HTTP on loopback for an in-process app (fake bot), torn down on exit."""
+def serve_in_thread(app: Any, settings: ServeSettings | None = None) -> Iterator[str]:
+    """Real HTTP on loopback for an in-process app, torn down on exit: plain uvicorn, or with `settings`
+    uvicorn configured as `kbbot serve` configures it."""
     import uvicorn
 
+    from bot.surfaces.serve import server_config
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = (server_config(app, "127.0.0.1", port, settings) if settings
+              else uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -149,6 +154,33 @@ def serve_in_thread(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def serve_env(home: Path, **env: str) -> dict[str, str]:
+    """This process's environment with KB_HOME at `home` and the embedded store (any KB_CHROMA_URL dropped)."""
+    environment = {**os.environ, "KB_HOME": str(home), **env}
+    environment.pop("KB_CHROMA_URL", None)
+    return environment
+
+
+@contextmanager
+def kbbot_serve(env: dict[str, str], log_path: Path, host: str = "127.0.0.1") -> Iterator[str]:
+    """The real `kbbot serve` in a subprocess with exactly `env`, on a free port, its output in `log_path`;
+    yields its URL once /healthz answers, stops its whole process group on exit."""
+    port = free_port()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([str(KBBOT), "serve", "--host", host, "--port", str(port)], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_healthy(process, f"http://{host}:{port}", log_path)
+        yield f"http://{host}:{port}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 SUPPORT_CONTACT = "400-830-0555 客服热线 (test contact)"
 # Per client address: the other tests come from 127.0.0.1 and stay far below it; the hostile-input tests
 # use 127.0.0.2 and 127.0.0.3 so they exhaust their own budget only.
@@ -160,25 +192,10 @@ LIVE_MAX_IN_FLIGHT = 8
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real `kbbot serve` (real bot, real KB built on first start) in a subprocess on a free port."""
     home = tmp_path_factory.mktemp("live_kb_home")
-    port = free_port()
-    env = {**os.environ, "KB_HOME": str(home), "KB_SUPPORT_CONTACT": SUPPORT_CONTACT,
-           "KB_RATE_LIMIT_PER_MINUTE": str(LIVE_RATE_LIMIT), "KB_MAX_IN_FLIGHT": str(LIVE_MAX_IN_FLIGHT)}
-    env.pop("KB_CHROMA_URL", None)
-    log_path = home / "serve.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(KBBOT), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(process, url, log_path)
+    env = serve_env(home, KB_SUPPORT_CONTACT=SUPPORT_CONTACT, KB_RATE_LIMIT_PER_MINUTE=str(LIVE_RATE_LIMIT),
+                    KB_MAX_IN_FLIGHT=str(LIVE_MAX_IN_FLIGHT))
+    with kbbot_serve(env, home / "serve.log") as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float = 240) -> None:

@@ -25,8 +25,8 @@ from starlette.responses import StreamingResponse
 from bot.surfaces.guard import RequestGuard
 from bot.surfaces.serve import MAX_LOG_LINE_CHARS, CappedLines
 from bot.surfaces.settings import ServeSettings
-from tests.surfaces.conftest import FakeBot, make_app
-from tests.surfaces.serving import ManualClock, address, closed_by_server, guard_of, kbbot_serve, serve_app, wait_until
+from tests.surfaces.conftest import FakeBot, kbbot_serve, make_app, serve_env, serve_in_thread
+from tests.surfaces.serving import ManualClock, address, closed_by_server, guard_of, wait_until
 
 QUESTION = {"messages": [{"role": "user", "content": "升级服务包含什么？"}]}
 LIMITS = {"max_request_bytes": 4096, "rate_limit_per_minute": 5, "body_timeout_seconds": 1}
@@ -48,7 +48,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any
     """Small limits and a clock that stands still, so a rate limit is exactly its burst."""
     app = make_app(FakeBot(), tmp_path_factory.mktemp("limits"), **LIMITS)
     guard_of(app).clock = ManualClock()
-    with serve_app(app, ServeSettings(**LIMITS)) as url:
+    with serve_in_thread(app, ServeSettings(**LIMITS)) as url:
         yield url, app
 
 
@@ -150,7 +150,7 @@ def connection_limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     settings = ServeSettings(header_timeout_seconds=1, keep_alive_seconds=1, max_connections=30,
                              max_connections_per_client=5)
     app = make_app(FakeBot(), tmp_path_factory.mktemp("connections"))
-    with serve_app(app, settings) as url:
+    with serve_in_thread(app, settings) as url:
         yield url
 
 
@@ -191,7 +191,7 @@ def test_an_oversize_request_head_gets_431(connection_limited: str) -> None:
 def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Connection caps with a head timeout long enough that no connection of a test closes by itself."""
     settings = ServeSettings(header_timeout_seconds=120, max_connections=12, max_connections_per_client=4)
-    with serve_app(make_app(FakeBot(), tmp_path_factory.mktemp("patient")), settings) as url:
+    with serve_in_thread(make_app(FakeBot(), tmp_path_factory.mktemp("patient")), settings) as url:
         yield url
 
 
@@ -261,7 +261,7 @@ def test_a_finished_stream_does_not_hold_its_slot_over_http(tmp_path: Path) -> N
                                  background=BackgroundTask(linger))
 
     app.router.routes.insert(0, APIRoute("/v1/linger", stream, methods=["POST"]))
-    with serve_app(app, ServeSettings(max_in_flight=1)) as url:
+    with serve_in_thread(app, ServeSettings(max_in_flight=1)) as url:
         try:
             with httpx.stream("POST", f"{url}/v1/linger", timeout=30) as first:
                 assert first.read() == b"data: [DONE]\n\n"  # the whole response, its end included
@@ -277,7 +277,7 @@ def test_forwarded_addresses_count_only_from_a_trusted_proxy(tmp_path: Path) -> 
     settings = {"rate_limit_per_minute": 2}
     app = make_app(FakeBot(), tmp_path, **settings)
     guard_of(app).clock = ManualClock()
-    with serve_app(app, ServeSettings(**settings, trusted_proxies=["127.0.4.1"])) as url:
+    with serve_in_thread(app, ServeSettings(**settings, trusted_proxies=["127.0.4.1"])) as url:
         with client_from("127.0.4.1") as proxy:  # the trusted proxy: each forwarded client has its own budget
             for client in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
                 response = proxy.post(f"{url}/v1/chat/completions", json=QUESTION,
@@ -296,8 +296,9 @@ def test_forwarded_addresses_count_only_from_a_trusted_proxy(tmp_path: Path) -> 
 @pytest.fixture(scope="module")
 def tight_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     home = tmp_path_factory.mktemp("tight_serve")
-    with kbbot_serve(home, KB_RATE_LIMIT_PER_MINUTE="3", KB_HEADER_TIMEOUT_SECONDS="1",
-                     KB_BODY_TIMEOUT_SECONDS="1") as url:
+    env = serve_env(home, KB_EMBEDDINGS="fake", KB_RATE_LIMIT_PER_MINUTE="3", KB_HEADER_TIMEOUT_SECONDS="1",
+                    KB_BODY_TIMEOUT_SECONDS="1")
+    with kbbot_serve(env, home / "serve.log") as url:
         yield url, home / "serve.log"
 
 

@@ -2,12 +2,7 @@
 throttled per client. Real HTTP on loopback; the back-off's clock is injected."""
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +12,8 @@ import pytest
 from bot.surfaces.logbook import Logbook
 from bot.surfaces.settings import ServeSettings
 from bot.surfaces.staff_auth import LoginBackoff, staff_password
-from tests.surfaces.conftest import KBBOT, FakeBot, _wait_healthy, free_port, serve_in_thread
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.surfaces.conftest import FakeBot, kbbot_serve, serve_env, serve_in_thread
+from tests.surfaces.serving import ManualClock
 
 
 def staff_app(tmp_path: Path, host: str | None = None, backoff: LoginBackoff | None = None, **settings: Any) -> Any:
@@ -79,7 +67,7 @@ def test_on_localhost_without_a_password_staff_is_open(tmp_path: Path, capsys: p
 
 
 def test_wrong_passwords_are_throttled_per_client(tmp_path: Path) -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     # The request guard's own per-client rate limit (real time) is set out of the way: this is the back-off.
     app = staff_app(tmp_path, backoff=LoginBackoff(clock=clock), staff_password="s3cret-pass",
                     rate_limit_per_minute=1_000_000)
@@ -101,7 +89,7 @@ def test_wrong_passwords_are_throttled_per_client(tmp_path: Path) -> None:
 
 
 def test_backoff_doubles_counts_bursts_and_forgets() -> None:
-    clock = FakeClock(0.0)
+    clock = ManualClock(0.0)
     backoff = LoginBackoff(free=3, base_delay=1.0, max_delay=8.0, forget_after=100.0, clock=clock)
     assert [backoff.attempt("a") for _ in range(3)] == [0.0, 0.0, 0.0]
     assert backoff.attempt("a") == 1.0  # a burst sent at once: the fourth is already refused
@@ -116,34 +104,14 @@ def test_backoff_doubles_counts_bursts_and_forgets() -> None:
     assert backoff.attempt("a") == 0.0 and backoff.attempt("a") == 0.0  # forgotten after 100 s idle
 
 
-@contextmanager
-def kbbot_serve(tmp_path: Path, host: str) -> Iterator[tuple[str, Path]]:
-    port = free_port()
-    env = {**os.environ, "KB_HOME": str(tmp_path / "home"), "KB_EMBEDDINGS": "fake"}
-    for name in ("KB_CHROMA_URL", "KB_STAFF_PASSWORD"):
-        env.pop(name, None)
-    log_path = tmp_path / "serve.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(KBBOT), "serve", "--host", host, "--port", str(port)], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        url = f"http://{host}:{port}"
-        _wait_healthy(process, url, log_path)
-        yield url, log_path
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.mark.slow
 def test_kbbot_serve_beyond_localhost_prints_a_password_and_keeps_staff_closed(tmp_path: Path) -> None:
     # 127.0.0.2 is still loopback (the test reaches nothing outside), but it is not one of the local
     # names, so `kbbot serve` treats it as reachable by others.
-    with kbbot_serve(tmp_path, "127.0.0.2") as (url, log_path):
+    env = serve_env(tmp_path / "home", KB_EMBEDDINGS="fake")
+    env.pop("KB_STAFF_PASSWORD", None)
+    log_path = tmp_path / "serve.log"
+    with kbbot_serve(env, log_path, host="127.0.0.2") as url:
         assert httpx.get(f"{url}/staff/config").status_code == 401
         passwords = re.findall(r"password: (\S+)", log_path.read_text(encoding="utf-8"))
         assert len(passwords) == 1

@@ -3,10 +3,7 @@ store rebuilt under the running server is reopened. Real `kbbot serve`, real `ch
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,7 @@ import pytest
 
 from kb.errors import ChromaUnavailable, StoreCorrupt
 from tests.kb.conftest import ChromaServer
-from tests.surfaces.conftest import KBBOT, FakeBot, FakeKB, _wait_healthy, free_port, make_app, serve_in_thread
+from tests.surfaces.conftest import KBBOT, FakeBot, FakeKB, kbbot_serve, make_app, serve_in_thread
 
 WHICH_SERVICE = ["系统很卡怎么办？", "数据库想换成国产的找哪个服务？", "财务数据要迁移到新系统，有什么服务？",
                  "报表出不来找谁？"]  # no product named: every one needs the dense search
@@ -24,27 +21,6 @@ WHICH_SERVICE = ["系统很卡怎么办？", "数据库想换成国产的找哪�
 def ask(url: str, question: str) -> httpx.Response:
     return httpx.post(f"{url}/v1/chat/completions", timeout=60,
                       json={"model": "kbbot", "messages": [{"role": "user", "content": question}]})
-
-
-@contextmanager
-def kbbot_serve(tmp_path: Path) -> Iterator[str]:
-    """`kbbot serve` on the environment's KB_HOME / KB_CHROMA_URL / KB_EMBEDDINGS, on a free port."""
-    port = free_port()
-    log_path = tmp_path / f"serve-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(KBBOT), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(process, url, log_path)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture
@@ -109,7 +85,7 @@ def test_a_chroma_server_outage_is_503_with_retry_after_and_the_server_recovers(
     chroma.start()
     try:
         monkeypatch.setenv("KB_CHROMA_URL", chroma.url)
-        with kbbot_serve(tmp_path) as url:
+        with kbbot_serve(os.environ.copy(), tmp_path / "serve.log") as url:
             assert ask(url, WHICH_SERVICE[0]).status_code == 200
             healthy = httpx.get(f"{url}/healthz").json()
             assert healthy["status"] == "ok" and healthy["store"]["chunks"] > 0
@@ -130,7 +106,7 @@ def test_a_chroma_server_outage_is_503_with_retry_after_and_the_server_recovers(
 
 @pytest.mark.slow
 def test_the_server_reopens_a_store_rebuilt_under_it(served_home, tmp_path):
-    with kbbot_serve(tmp_path) as url:
+    with kbbot_serve(os.environ.copy(), tmp_path / "serve.log") as url:
         assert ask(url, WHICH_SERVICE[0]).status_code == 200
         rebuilt = subprocess.run([str(KBBOT), "ingest", "--rebuild"], capture_output=True, text=True,
                                  env=os.environ.copy())

@@ -128,6 +128,11 @@ def build_router(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None,
     router = APIRouter()
     answer_slots = CapacityLimiter(settings.answer_workers)
 
+    def check_store() -> dict[str, Any] | None:
+        """The store's own check (KBError when it cannot answer), None for a bot whose KB has none."""
+        check = getattr(getattr(bot, "kb", None), "check_store", None)
+        return check() if check is not None else None
+
     def answer_and_log(question: str, history: list[dict[str, str]], session: str) -> Answer:
         answer = bot.ask(question, history)
         if logbook is not None:
@@ -138,10 +143,9 @@ def build_router(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None,
     def healthz() -> dict[str, Any] | JSONResponse:
         """200 only when the catalog loads and the store answers a real, cheap query (a count of the serving
         collection), so a load balancer stops sending questions that would fail; else 503 naming the problem."""
-        check_store = getattr(getattr(bot, "kb", None), "check_store", None)
         try:
             info = catalog_info()
-            store = check_store() if check_store is not None else None
+            store = check_store()
         except KBError as exc:
             logger.error("health check: the knowledge base failed: %s", exc)
             return JSONResponse({"status": "unavailable", "store": store_problem(exc)}, status_code=503,
@@ -159,6 +163,8 @@ def build_router(bot: ChatBot, settings: ServeSettings, logbook: Logbook | None,
         created = int(time.time())
         session = request.client.host if request.client else ""
         if body.stream:
+            # Once the stream starts its status is sent: a store that is down is a 503 now, as unstreamed.
+            await anyio.to_thread.run_sync(check_store)
             return EventSourceResponse(
                 _stream_events(bot, question, history, completion_id, created, logbook, session),
                 ping=15,

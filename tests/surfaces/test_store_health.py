@@ -18,9 +18,9 @@ WHICH_SERVICE = ["系统很卡怎么办？", "数据库想换成国产的找哪�
                  "报表出不来找谁？"]  # no product named: every one needs the dense search
 
 
-def ask(url: str, question: str) -> httpx.Response:
+def ask(url: str, question: str, stream: bool = False) -> httpx.Response:
     return httpx.post(f"{url}/v1/chat/completions", timeout=60,
-                      json={"model": "kbbot", "messages": [{"role": "user", "content": question}]})
+                      json={"model": "kbbot", "messages": [{"role": "user", "content": question}], "stream": stream})
 
 
 @pytest.fixture
@@ -59,8 +59,12 @@ class CheckedKB(FakeKB):
 def test_a_broken_store_is_a_503_with_retry_after_and_healthz_says_so(error, problem, tmp_path):
     with serve_in_thread(make_app(BrokenStoreBot(error), tmp_path)) as url:
         answer = ask(url, "升级服务包含什么？")
+        streamed = ask(url, "升级服务包含什么？", stream=True)
         health = httpx.get(f"{url}/healthz")
     assert answer.status_code == 503 and int(answer.headers["Retry-After"]) > 0
+    # a stream checks the store before it starts: the same 503, not a 200 with an error event inside
+    assert streamed.status_code == 503 and streamed.headers["Retry-After"] == answer.headers["Retry-After"]
+    assert streamed.json() == answer.json()
     assert answer.json()["error"]["type"] == "server_error" and problem in answer.json()["error"]["message"]
     assert health.status_code == 503 and int(health.headers["Retry-After"]) > 0
     assert health.json()["status"] == "unavailable" and problem in health.json()["store"]
@@ -94,6 +98,8 @@ def test_a_chroma_server_outage_is_503_with_retry_after_and_the_server_recovers(
             down = ask(url, WHICH_SERVICE[1])
             assert down.status_code == 503, down.text
             assert int(down.headers["Retry-After"]) > 0 and down.json()["error"]["type"] == "server_error"
+            streamed = ask(url, WHICH_SERVICE[3], stream=True)
+            assert streamed.status_code == 503 and streamed.json() == down.json(), streamed.text
             health = httpx.get(f"{url}/healthz")
             assert health.status_code == 503 and "unreachable" in health.json()["store"]
 

@@ -12,7 +12,7 @@ from bot.models import Answer, Turn
 
 
 def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(f"kbbot: error: {message}", err=True)
     raise SystemExit(2)
 
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -21,7 +24,42 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class UserError(click.ClickException):
+    """A click error shown as every kbbot subcommand shows bad input: one line, `kbbot: error: …`."""
+
+    def __init__(self, error: click.ClickException) -> None:
+        message = " ".join(error.format_message().split())
+        ctx = getattr(error, "ctx", None)
+        if isinstance(error, click.UsageError) and ctx is not None:
+            message += f" (hint: {ctx.command_path} --help)"
+        super().__init__(message)
+        self.exit_code = error.exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"kbbot: error: {self.message}", err=True)
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    try:
+        yield
+    except UserError:
+        raise
+    except click.ClickException as error:
+        raise UserError(error) from error
+
+
 class LazyGroup(click.Group):
+    """Subcommands imported when used; click's own errors (a missing argument, a bad option) as one line."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with one_line_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with one_line_errors():
+            return super().invoke(ctx)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

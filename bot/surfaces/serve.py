@@ -68,7 +68,7 @@ def server_config(app: Any, host: str, port: int, settings: ServeSettings) -> uv
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"kbbot serve: {message}", err=True)
+    click.echo(f"kbbot: error: {message}", err=True)
     sys.exit(2)
 
 

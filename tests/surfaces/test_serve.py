@@ -95,7 +95,7 @@ def test_serve_refuses_a_taken_port_with_one_line(kb_home: object) -> None:
         port = taken.getsockname()[1]
         done = subprocess.run([str(KBBOT), "serve", "--port", str(port)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip().startswith("kbbot serve: cannot listen on 127.0.0.1:")
+    assert done.stderr.strip().startswith("kbbot: error: cannot listen on 127.0.0.1:")
     assert "Traceback" not in done.stderr
 
 
@@ -103,7 +103,7 @@ def test_serve_rejects_a_bad_setting(kb_home: object, monkeypatch: pytest.Monkey
     monkeypatch.setenv("KB_LOG_RETENTION_DAYS", "0")
     done = subprocess.run([str(KBBOT), "serve"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip() == "kbbot serve: KB_LOG_RETENTION_DAYS: Input should be greater than or equal to 1"
+    assert done.stderr.strip() == "kbbot: error: KB_LOG_RETENTION_DAYS: Input should be greater than or equal to 1"
 
 
 def test_serve_refuses_a_damaged_log_and_keeps_it(kb_home: Path) -> None:
@@ -113,5 +113,5 @@ def test_serve_refuses_a_damaged_log_and_keeps_it(kb_home: Path) -> None:
     done = subprocess.run([str(KBBOT), "serve", "--port", str(free_port())], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip().startswith(f"kbbot serve: cannot open the conversation log {damaged}:")
+    assert done.stderr.strip().startswith(f"kbbot: error: cannot open the conversation log {damaged}:")
     assert damaged.read_bytes() == b"not a database" * 100

@@ -39,6 +39,10 @@ SHARED_HEADING_ENTRIES = 3
 # The most characters of an item shown in a list of headings, cut at a comma; the card has the clause.
 GIST_CHARACTERS = 50
 LEAD_CHARACTERS = 60  # the description's gist before a list of items
+# A product's name restated with a word inside it: at most NAME_GAP characters between two of its
+# characters, for names of at least NAME_GAP_MIN characters (shorter ones would match unrelated text).
+NAME_GAP = 2
+NAME_GAP_MIN = 4
 COMMON_SHARE = 1 / 3  # a word pair in more entries than this says nothing about which clause fits
 _SEGMENT_END = re.compile(r"[，。；：,;:]")
 _GIST_END = re.compile(r"[，。；,;（(]")
@@ -479,11 +483,16 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _template(segment: str, entry: Entry) -> str:
-    """A description segment with the product's own name taken out, to compare across entries."""
+    """A description segment with the product's own name taken out, to compare across entries; the name
+    is also found with a word inside it (数据库类型转换 for 数据库转换, NAME_GAP characters at most between
+    two of its characters), as a description restates the product in its own words."""
     core = entry.product.removesuffix("服务")
     text = segment.replace(entry.product, "P")
     if len(core) >= 2:
         text = text.replace(core, "P")
+        if len(core) >= NAME_GAP_MIN:
+            spread = f".{{0,{NAME_GAP}}}".join(re.escape(char) for char in core)
+            text = re.sub(spread, "P", text)
     return re.sub(r"\s+", "", text)
 
 

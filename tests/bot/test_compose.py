@@ -21,7 +21,7 @@ MARKER = re.compile(r"\[(\d+)\]")
 QUOTE = re.compile(r"「([^「」]+)」")
 # The catalog's filler descriptions: they name the product and nothing it does.
 FILLER = ["根据客户（您）性能优化的需求", "金蝶为客户（您）提供性能优化服务", "服务内容包括", "服务内容如下",
-          "金蝶为客户（您）提供信创服务", "金蝶为客户（您）提供数据库转换服务"]
+          "金蝶为客户（您）提供信创服务", "金蝶为客户（您）提供数据库转换服务", "根据客户（您）提出的数据库类型转换需求"]
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,29 @@ def test_a_yes_on_an_item_many_entries_share_says_what_the_service_is(composer: 
     answer = composer.scope(accounts, "included", accounts.items[0], [], "zh")
     assert answer.answer.startswith("包括。科目体系重构服务的服务内容有「方案制定：")
     assert "梳理和优化调整" in first_sentence(answer) and len(answer.citations) == 2
+
+
+def test_a_purpose_clause_that_restates_the_product_in_other_words_is_filler(composer: Composer,
+                                                                              catalog: Catalog) -> None:
+    """数据库转换服务's description opens with 「根据客户（您）提出的数据库类型转换需求」: the 根据客户（您）…需求
+    shape of 性能优化服务, 系统迁移服务 and 培训服务, with the product's name spread by 类型. A yes on its
+    方案执行 item quoted it as what the service is, cut before its comma."""
+    conversion = entry(catalog, "数据库转换服务")
+    assert composer.is_filler(conversion, "根据客户（您）提出的数据库类型转换需求，金蝶为客户（您）提供数据库转换服务。")
+    answer = composer.scope(conversion, "included", conversion.items[1], [], "zh")
+    assert answer.answer == "包括。数据库转换服务的服务内容有「方案执行：提供工具下载及许可授权，执行转换方案」[1]。"
+    assert [c.quote for c in answer.citations] == [conversion.items[1]]
+    assert composer.lead(entry(catalog, "数据结转服务"))  # a description that says what the service does stays
+
+
+def test_the_staff_copy_ready_answer_quotes_no_filler(catalog_bot: CatalogBot) -> None:
+    """The staff lookup's copy-ready answer is the bot's answer with its cards as text: no purpose clause
+    cut at its comma in it, in the answer or among the quotes."""
+    from bot.surfaces.render import copyable_answer
+
+    text = copyable_answer(catalog_bot.ask("数据库转换服务包括工具授权吗"))
+    assert "许可授权" in text and "[1] 数据库转换服务" in text
+    assert not any(filler in text for filler in FILLER), text
 
 
 def test_excluded_opens_with_no_and_the_exclusion(composer: Composer, catalog: Catalog) -> None:

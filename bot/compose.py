@@ -24,7 +24,7 @@ from kb.chunks import split_sentences
 from kb.errors import KBError
 from kb.models import VersionInfo
 from bot.models import Answer, Citation, Verdict
-from bot.understand import AbstainReason, Lang
+from bot.understand import WHICH, AbstainReason, Lang
 
 DEFAULT_SUPPORT_CONTACT = {
     "zh": "请联系金蝶客户服务或您的客户经理",
@@ -44,10 +44,18 @@ LEAD_CHARACTERS = 60  # the description's gist before a list of items
 NAME_GAP = 2
 NAME_GAP_MIN = 4
 COMMON_SHARE = 1 / 3  # a word pair in more entries than this says nothing about which clause fits
+PROBLEM_CHARACTERS = 20  # the most characters of the customer's own words a which-service answer repeats
 _SEGMENT_END = re.compile(r"[，。；：,;:]")
 _GIST_END = re.compile(r"[，。；,;（(]")
 _HEADING = re.compile(r"^([^：:，。；;,]{2,12})[：:]")
 _TRAILING = "；;。.：:，, \n\t"
+# Where a question's clauses end: punctuation, or a space between two Chinese characters ("老系统数据导到
+# 新系统 用哪个服务"); a space inside Latin text ("SQL Server") is not one.
+_CLAUSE_BREAK = re.compile(r"[，。？！；,.?!;：:\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# What a customer's words keep when an answer repeats them: letters, digits, spaces, hyphens, apostrophes and
+# the Chinese enumeration comma. No Markdown, markup, link or 「」 (catalog quotes) is carried into the answer.
+_NOT_ECHOED = re.compile(r"[^\w\s、'’-]|_")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 logger = logging.getLogger(__name__)
 
 
@@ -109,6 +117,56 @@ def _segments(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def problem_words(question: str, limit: int = PROBLEM_CHARACTERS) -> str | None:
+    """The customer's own words for their problem, to repeat before naming a service: the question's
+    clauses before its which-service cue ("月底结账特别慢" of "月底结账特别慢，找哪个服务？"), from the
+    first on while they fit `limit` Chinese characters (two Latin letters count as one; a longer first
+    clause is cut and marked with …), reduced to letters, digits and spaces. None without a cue (what
+    part of the question is the problem is then unknown) or when too little precedes it."""
+    cue = WHICH.search(question)
+    if cue is None:
+        return None
+    end = cue.start()
+    spans, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(question):
+        if match.start() >= end:
+            break
+        spans.append((start, match.start()))
+        start = min(match.end(), end)
+    spans.append((start, end))  # the clause the cue sits in, up to the cue ("有" of "有什么服务")
+    clauses = [_echoable(question[a:b]) for a, b in spans]
+    if len(clauses) > 1 and clauses[-1]:
+        clauses.pop()  # a clause the cue cuts short ("有", "这种需要买") when whole clauses precede it
+    clauses = [c for c in clauses if len(_CJK.findall(c)) >= 2 or re.search(r"[A-Za-z]{3}", c)]
+    if not clauses:
+        return None
+    words = clauses[0]
+    for clause in clauses[1:]:
+        joined = words + ("，" if _CJK.match(clause) or _CJK.search(words[-1]) else ", ") + clause
+        if _width(joined) > limit:
+            break
+        words = joined
+    if _width(words) <= limit:
+        return words
+    cut = ""
+    for char in words:
+        if _width(cut + char) > limit:
+            break
+        cut += char
+    if re.match(r"[A-Za-z]", words[len(cut)]) and " " in cut:  # an English word is not cut in two
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" 、-") + "…"
+
+
+def _echoable(text: str) -> str:
+    return " ".join(_NOT_ECHOED.sub(" ", text).split()).strip(" 、-'’")
+
+
+def _width(text: str) -> float:
+    """Length in Chinese characters: a Latin letter, digit or space is half of one."""
+    return sum(1 if ord(char) > 0x2E80 else 0.5 for char in text)
 
 
 def gist(text: str, limit: int = GIST_CHARACTERS) -> str:
@@ -309,10 +367,11 @@ class Composer:
         return self._answer(lines, cited)
 
     def recommend(self, matches: Sequence[Quote], lang: Lang, question: str = "") -> Answer:
-        """Which-service answers: the service, and why in the catalog's words: the clause that fits the
-        need, and the clause sharing most words with the question when that is another one (the link
-        between problem and service is catalog text, never ours); one service also gets the rest of what
-        it covers, by heading."""
+        """Which-service answers: the customer's problem in their own words (`problem_words`, in “”, not
+        「」: it is theirs, not the catalog's), the service, and why in the catalog's words: the clause
+        that fits the need, and the clause sharing most words with the question when that is another one
+        (the link between problem and service is catalog text, never ours); one service also gets the
+        rest of what it covers, by heading."""
         cited = Cited()
         entries = unique(quote.entry for quote in matches)
         reasons = [(entry, self._best_clause(entry, next(q.text for q in matches if q.entry.id == entry.id)))
@@ -328,7 +387,11 @@ class Composer:
         echo = self._echo(entry, question, clause)
         if echo:
             why += f"，还有{self._quote(cited, entry, echo)}" if lang == "zh" else f" and {self._quote(cited, entry, echo)}"
-        lines = [f"建议了解{name}：{why}。" if lang == "zh" else f"The service that fits this is {name}: {why}."]
+        problem = problem_words(question)
+        if lang == "zh":
+            lines = [f"{f'您提到“{problem}”，' if problem else ''}建议了解{name}：{why}。"]
+        else:
+            lines = [f"{f'You mentioned “{problem}”; t' if problem else 'T'}he service that fits this is {name}: {why}."]
         rest = [item for item in entry.items if item not in (clause, echo)]
         if rest:
             items = self._items(cited, entry, lang, skip=[clause, echo or ""])

@@ -1,7 +1,8 @@
-"""Follow-up questions offered under an answer (the chat shows them as chips): two or three, built from
+"""Follow-up questions offered under an answer (the chat shows them as chips): up to three, built from
 the catalog around what the answer cited - the cited entry's other items, the product it points to,
 the product of the same category that shares most of its items - so each is a question the catalog
-answers. Templates only; nothing is generated."""
+answers, about the product the answer is about or one the catalog relates to it (never merely the next
+entry in the catalog). Templates only; nothing is generated."""
 from __future__ import annotations
 
 import re
@@ -11,9 +12,9 @@ from functools import lru_cache
 from ingest.models import Catalog, Entry
 from kb.chunks import NOTES_ENTRY
 from kb.names import compact, load_english_names
-from bot.compose import heading, shared_headings
+from bot.compose import bare, heading, shared_headings
 from bot.models import Answer
-from bot.understand import detect_language
+from bot.understand import WHICH, detect_language
 
 MAX_SUGGESTIONS = 3
 MAX_TOPIC_CHARACTERS = 16  # an item named in a question: its heading, or the whole item when this short
@@ -34,21 +35,27 @@ def follow_ups(question: str, answer: Answer, catalog: Catalog,
     """Up to three questions to ask next, in the question's language; none after an abstention. In
     order: the other products the answer cites, the cited entry's items it did not cite, the product of
     the same category sharing most of its items, what the entry covers (when the answer did not list
-    it all), the nearest service of the same category."""
+    it all). After a which-service answer (a which-service question that did not name the product),
+    what the recommended product covers comes first, and its items count as answered only when the
+    answer quoted their words, not just their headings."""
     cited = [e for e in _cited_entries(answer, catalog) if e.id != NOTES_ENTRY]
     if answer.abstained or not cited:
         return []
     main, others = cited[0], cited[1:]
     related = _related(main, catalog, exclude=[e.id for e in cited])
-    neighbour = _neighbour(main, catalog, exclude=[e.id for e in cited] + ([related.id] if related else []))
     quotes = {c.quote for c in answer.citations}
     partly = any(item not in quotes for item in main.items)  # the answer did not list all it covers
     english = detect_language(question) == "en"
+    introduced = bool(WHICH.search(question)) and not _names(question, main, name_in_english)
+    if introduced:  # an item shown by its heading alone is still a question to ask
+        quotes = {item for item in main.items if bare(item) in answer.answer}
 
     def contents(entry: Entry) -> str:
         return f"What does {name_in_english(entry.product)} include?" if english else f"{entry.product}包括哪些内容？"
 
     candidates = [contents(e) for e in others]
+    if introduced:
+        candidates.append(contents(main))
     if not english:  # item headings are Chinese: asked about in Chinese only
         candidates += [f"{main.product}包括{topic}吗？" for topic in _uncited_topics(main, quotes, catalog)][:2]
     if related:
@@ -57,10 +64,14 @@ def follow_ups(question: str, answer: Answer, catalog: Catalog,
         candidates.append(contents(related))
     if partly:
         candidates.append(contents(main))
-    if neighbour:
-        candidates.append(contents(neighbour))
     asked = _key(question)
     return [q for q in dict.fromkeys(candidates) if _key(q) != asked][:MAX_SUGGESTIONS]
+
+
+def _names(question: str, entry: Entry, name_in_english: Callable[[str], str]) -> bool:
+    """Whether the question names the product, in Chinese or by its English name."""
+    text = compact(question)
+    return compact(entry.product) in text or compact(name_in_english(entry.product)) in text
 
 
 def _cited_entries(answer: Answer, catalog: Catalog) -> list[Entry]:
@@ -97,14 +108,6 @@ def _related(entry: Entry, catalog: Catalog, exclude: Sequence[str]) -> Entry | 
     if not same:
         return None
     return max(same, key=lambda e: (len(headings(entry) & headings(e)), -abs(order[e.id] - order[entry.id])))
-
-
-def _neighbour(entry: Entry, catalog: Catalog, exclude: Sequence[str]) -> Entry | None:
-    """The nearest entry of the same category in catalog order."""
-    order = {e.id: n for n, e in enumerate(catalog.entries)}
-    same = [e for e in catalog.entries if e.category == entry.category and e.id not in {entry.id, *exclude}
-            and e.id != NOTES_ENTRY]
-    return min(same, key=lambda e: abs(order[e.id] - order[entry.id]), default=None)
 
 
 def _key(text: str) -> str:

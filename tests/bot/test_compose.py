@@ -11,7 +11,7 @@ import re
 import pytest
 
 from bot.chain import CatalogBot
-from bot.compose import Composer, Quote, Removed, removed_products
+from bot.compose import Composer, Quote, Removed, problem_words, removed_products
 from bot.models import Answer
 from ingest import load_catalog
 from ingest.models import Catalog, Entry
@@ -158,6 +158,40 @@ def test_which_service_names_the_service_and_why_in_the_catalogs_words(composer:
     assert "方案制订与执行" in answer.answer and len(full_quotes(answer)) <= 3
     assert cjk_length(answer.answer) < 150
     assert_one_citation_per_marker(catalog, answer)
+
+
+def test_which_service_repeats_the_customers_problem_before_the_service(composer: Composer,
+                                                                       catalog: Catalog) -> None:
+    performance = entry(catalog, "性能优化服务")
+    answer = composer.recommend([Quote(performance, performance.items[0])], "zh", "月底结账特别慢，找哪个服务？")
+    head = first_sentence(answer)
+    assert head.startswith("您提到“月底结账特别慢”，建议了解性能优化服务：")
+    assert "「系统性能巡检：对客户现有的系统进行环境分析」[1]" in head
+    assert cjk_length(answer.answer) < 150 and len(full_quotes(answer)) <= 3
+    assert_one_citation_per_marker(catalog, answer)
+    english = composer.recommend([Quote(performance, performance.items[0])], "en",
+                                 "My month-end close is very slow, which service should I use?")
+    assert english.answer.startswith("You mentioned “My month-end close is very slow”; the service that fits this is "
+                                     "Performance Optimization Service (性能优化服务): ")
+
+
+@pytest.mark.parametrize(("question", "words"), [
+    ("月底结账特别慢，找哪个服务？", "月底结账特别慢"),
+    ("系统太卡了，有什么服务可以帮忙？", "系统太卡了"),  # 有 is cut short by the cue: dropped
+    ("老系统数据导到新系统 用哪个服务", "老系统数据导到新系统"),  # a space between Chinese words ends a clause
+    ("我们想把数据库从 SQL Server 换成达梦，找哪个服务", "我们想把数据库从 SQL Server 换成达梦"),
+    ("我们是做制造业的，月底结账特别慢，找哪个服务？", "我们是做制造业的，月底结账特别慢"),
+    ("系统里的客户档案和供应商档案有大量重复和错误数据，还有一些业务单据要批量调整，这种需要买什么服务？",
+     "系统里的客户档案和供应商档案有大量重复和…"),  # cut short
+    ("Our year-end closing drags because of years of historical data. Which service helps?",
+     "Our year-end closing drags because of…"),  # not inside a word
+    ("月底**结账**<i>很慢</i>「包括一切」[1]，找哪个服务", "月底 结账 i 很慢 i 包括一切 1"),  # no markup, 「」 or [n]
+    ("哪个服务能做数据库转换", None),  # nothing before the cue
+    ("有什么服务？", None),
+    ("系统太慢了怎么办？", None),  # no cue: which part is the problem is not known
+])
+def test_the_problem_in_the_customers_words_is_the_question_before_its_cue(question: str, words: str | None) -> None:
+    assert problem_words(question) == words
 
 
 def test_which_service_adds_the_clause_that_echoes_the_problem(composer: Composer, catalog: Catalog) -> None:

@@ -42,6 +42,33 @@ def test_a_full_list_does_not_suggest_itself(composer: Composer, catalog: Catalo
     assert not any(q.startswith("升级服务包括") for q in suggested)
 
 
+def test_a_which_service_answer_suggests_the_recommended_product_and_its_other_items(composer: Composer,
+                                                                                     catalog: Catalog) -> None:
+    """Not the next entry of the catalog (数据库转换服务 after 性能优化服务 shares nothing with it): what the
+    recommended product covers, and its item the answer named only by its heading."""
+    performance = catalog.entry("性能优化服务")
+    question = "月底结账特别慢，找哪个服务？"
+    answer = composer.recommend([Quote(performance, performance.items[0])], "zh", question)
+    assert follow_ups(question, answer, catalog) == ["性能优化服务包括哪些内容？", "性能优化服务包括方案制订与执行吗？"]
+
+
+@pytest.mark.parametrize("product", ["性能优化服务", "数据库转换服务", "升级服务", "私有云部署与运维支持服务", "培训服务"])
+def test_suggestions_name_only_the_answers_products_and_the_product_sharing_their_items(
+        composer: Composer, catalog: Catalog, product: str) -> None:
+    from bot.suggest import _related
+
+    main = catalog.entry(product)
+    related = _related(main, catalog, exclude=[main.id])
+    allowed = {main.product, *([related.product] if related else [])}
+    others = {e.product for e in catalog.entries} - allowed
+    question = f"{product}包括硬件扩容吗？"
+    for answer in (composer.recommend([Quote(main, main.description)], "zh", "系统有问题，找哪个服务？"),
+                   composer.scope(main, "not_listed", None, [], "zh", closest=(main.items or [main.description])[0]),
+                   composer.describe([main], "zh")):
+        suggested = follow_ups(question, answer, catalog)
+        assert not [q for q in suggested if any(name in q for name in others if name not in main.product)], suggested
+
+
 def test_english_questions_get_english_suggestions(composer: Composer, catalog: Catalog) -> None:
     cloud = catalog.entry("私有云部署与运维支持服务")
     answer = composer.scope(cloud, "included", cloud.items[2], [], "en")

@@ -34,6 +34,7 @@ EXAMPLE_QUESTIONS = [
 
 FAILURE_MESSAGE = "抱歉，系统暂时无法回答，请稍后再试。Sorry, something went wrong; please try again."
 HAND_OFF_LABEL = "转人工 / Talk to a person"
+HAND_OFF_NOTE_CLASS = "kb-handoff-note"
 logger = logging.getLogger(__name__)
 
 TITLE = "金蝶专项服务 · 智能问答 Service Catalog Assistant"
@@ -152,7 +153,10 @@ class ChatHandlers:
         if self.logbook is not None and asked and any(t["role"] == "user" for t in turns[last_hand_off + 1 :]):
             self.logbook.record_hand_off(asked[-1]["content"], message, surface="web",
                                          session=getattr(request, "session_hash", None) or "")
-        chat = [*chat, {"role": "assistant", "content": safe_markdown(message)}]
+        # marked, so the page shows no 👍/👎 under it (CSS): feedback lands on an answer's log entry, and a
+        # note has none
+        note = f'<div class="{HAND_OFF_NOTE_CLASS}">\n\n{safe_markdown(message)}\n\n</div>'
+        chat = [*chat, {"role": "assistant", "content": note}]
         turns = [*turns, {"role": "assistant", "content": message, "exchange_id": None, "hand_off": True}]
         return chat, turns
 

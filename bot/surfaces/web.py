@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from starlette.routing import Mount
 
 from bot.surfaces.api import ChatBot, build_router, install_error_handlers
-from bot.surfaces.chat import VIEW_SCRIPT, build_chat
+from bot.surfaces.chat import HAND_OFF_NOTE_CLASS, VIEW_SCRIPT, build_chat
 from bot.surfaces.guard import RequestGuard
 from bot.surfaces.headers import SecurityHeaders
 from bot.surfaces.logbook import Logbook, default_log_path
@@ -34,12 +34,14 @@ details.kb-citation .kb-cite-source { font-weight: 600; }
 details.kb-citation .kb-cite-preview { color: var(--body-text-color-subdued); overflow: hidden; text-overflow: ellipsis;
   white-space: nowrap; min-width: 0; flex: 1 1 14em; }
 details.kb-citation[open] .kb-cite-preview { display: none; }
-details.kb-citation blockquote { margin: .4rem 0 .1rem; }
+.gradio-container details.kb-citation blockquote { margin: .2rem 0 .1rem !important; }  /* Gradio's prose: 24px */
 #kb-chat button.example, #kb-chat .options button.option { border: 1px solid var(--color-accent); border-radius: 999px;
   background: var(--background-fill-primary); color: var(--color-accent); padding: .35rem .85rem; cursor: pointer;
   box-shadow: 0 1px 2px rgba(0, 0, 0, .06); font-size: .9em; text-align: left; }
 #kb-chat button.example:hover, #kb-chat .options button.option:hover { background: var(--color-accent-soft); }
-#kb-chat .options { display: flex; flex-wrap: wrap; gap: .4rem; padding: .25rem .5rem .5rem; }
+#kb-chat .options { display: flex; flex-wrap: wrap; gap: .4rem; justify-content: flex-start; margin-left: 0;
+  max-width: 100%; padding: 0 .5rem .5rem calc(var(--spacing-xl) * 2); }  /* under the answer, where its bubble starts */
+#kb-chat .options button.option { width: auto; max-width: 100%; }  /* one line when it fits, not a 224 px pill */
 #kb-question button.submit-button { background: var(--button-primary-background-fill); color: var(--button-primary-text-color);
   border-radius: 8px; padding: .3rem 1rem; font-weight: 600; cursor: pointer; }
 #kb-question button.submit-button:hover { background: var(--button-primary-background-fill-hover); }
@@ -47,7 +49,7 @@ details.kb-citation blockquote { margin: .4rem 0 .1rem; }
 #staff-unanswered table, #staff-unanswered th, #staff-unanswered td { font-family: var(--font) !important; }
 mark { background: #fde68a; padding: 0 .1em; border-radius: 3px; }
 footer { display: none !important; }
-"""
+""" + f".message-row:has(.{HAND_OFF_NOTE_CLASS}) + .message-buttons {{ display: none; }}\n"  # a note: no 👍/👎
 
 WIDGET_CSS = CSS + """
 .gradio-container, .gradio-container .main.app { padding: 4px !important; max-width: 100% !important; }
@@ -56,17 +58,21 @@ WIDGET_CSS = CSS + """
 """
 
 EMBED_SNIPPET = (
-    '<iframe src="{origin}/widget/" title="{title}" style="width:400px;height:620px;border:1px solid #d0d7de;'
-    'border-radius:12px" loading="lazy"></iframe>'
+    '<iframe src="{origin}/widget/" title="{title}" style="width:400px;max-width:100%;height:620px;'
+    'border:1px solid #d0d7de;border-radius:12px;box-sizing:border-box" loading="lazy"></iframe>'
 )
 
 
 def _embed_demo_page() -> str:
     snippet = EMBED_SNIPPET.format(origin="", title="客服助手 Support assistant")
     return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>Embed demo · kbbot widget</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Embed demo · kbbot widget</title>
 <style>body{{font-family:system-ui,'Noto Sans SC','Microsoft YaHei',sans-serif;margin:2rem;background:#f6f8fa;color:#24292f}}
-main{{display:flex;gap:2rem;align-items:flex-start}} article{{max-width:36rem}} pre{{white-space:pre-wrap;word-break:break-all;background:#eaeef2;padding:.6rem;border-radius:6px}}</style>
+main{{display:flex;flex-wrap:wrap;gap:2rem;align-items:flex-start}} article{{flex:1 1 20rem;max-width:36rem;min-width:0}}
+aside{{flex:0 1 400px;max-width:100%}} aside iframe{{display:block}}
+pre{{white-space:pre-wrap;word-break:break-all;background:#eaeef2;padding:.6rem;border-radius:6px}}
+@media (max-width:600px){{body{{margin:1rem}} main{{gap:1rem}}}}</style>
 </head><body><main><article><h1>某供应商网站 · Vendor site</h1>
 <p>这是一个测试页面，演示如何用 iframe 嵌入聊天小部件。This page shows the chat widget embedded with one iframe:</p>
 <pre><code>{snippet.replace('<', '&lt;').replace('>', '&gt;')}</code></pre></article>

@@ -506,3 +506,90 @@ def test_the_customer_pages_link_nowhere_near_the_staff_lookup(live_server: str,
     page.goto(f"{live_server}{path}")
     page.locator("#kb-question textarea").wait_for(timeout=60_000)
     assert page.locator("a[href*='staff']").count() == 0 and "Staff lookup" not in page.content()
+
+
+# -- the reviewer's findings on the README screenshots: phone layout, chips, cards, the hand-off note ------
+
+VIEWPORT_META = """() => [...document.querySelectorAll('meta[name=viewport]')].map(m => m.content.replace(/\\s/g, ''))"""
+BOX_IN_VIEW = """(el, width) => { const r = el.getBoundingClientRect(); return r.left >= 0 && r.right <= width && r.width > 0; }"""
+
+
+@pytest.mark.parametrize("path", ["/embed-demo", "/", "/widget/"])
+def test_the_pages_declare_a_device_width_viewport(live_server: str, page: Any, path: str) -> None:
+    page.goto(f"{live_server}{path}")
+    metas = page.evaluate(VIEWPORT_META)
+    assert metas and all("width=device-width" in m and "initial-scale=1" in m for m in metas), metas
+
+
+def test_the_embed_demo_stacks_on_a_phone_with_the_whole_widget_in_view(live_server: str, browser: Any) -> None:
+    """A 390 px phone (a mobile browser, which lays a page without a viewport meta out 980 px wide): no
+    sideways scrolling, and the widget with Send and 转人工 inside the screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2, locale="zh-CN")
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    page = context.new_page()
+    page.goto(f"{live_server}/embed-demo")
+    frame = page.frame_locator("iframe")
+    send, hand_off = frame.locator("#kb-question button.submit-button"), frame.locator("#kb-handoff")
+    hand_off.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    layout = page.evaluate("() => ({inner: innerWidth, scroll: document.documentElement.scrollWidth})")
+    page.screenshot(path=str(ARTIFACTS / "embed-demo-phone.png"), full_page=True)
+    assert layout == {"inner": 390, "scroll": 390}, layout
+    article, iframe = page.locator("article").bounding_box(), page.locator("iframe").bounding_box()
+    assert iframe["y"] >= article["y"] + article["height"] and iframe["x"] + iframe["width"] <= 390  # stacked
+    for button in (send, hand_off):
+        box = button.bounding_box()
+        assert box and box["x"] >= iframe["x"] and box["x"] + box["width"] <= min(390, iframe["x"] + iframe["width"]), box
+    assert csp_violations(page) == []
+    context.close()
+
+
+def test_chips_sit_under_the_answer_on_the_left_each_on_one_line(live_server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    page = context.new_page()
+    page.goto(f"{live_server}/")
+    answer = answered(page, "升级服务包括搭建测试环境吗？")
+    chips = page.locator("#kb-chat .options button.option")
+    chips.first.wait_for(timeout=30_000)
+    bubble, question = answer.bounding_box(), page.locator("#kb-chat .message.user").last.bounding_box()
+    boxes = [chips.nth(n).bounding_box() for n in range(chips.count())]
+    page.screenshot(path=str(ARTIFACTS / "chips-desktop.png"))
+    assert boxes and all(box["y"] >= bubble["y"] + bubble["height"] for box in boxes)  # under the answer
+    assert abs(boxes[0]["x"] - bubble["x"]) <= 4, (boxes[0], bubble)  # starting where the answer starts
+    assert all(box["x"] + box["width"] < question["x"] for box in boxes[:1]), (boxes, question)
+    one_line = min(box["height"] for box in boxes)
+    assert all(box["height"] <= one_line + 2 for box in boxes), boxes  # "…有什么区别？" is not wrapped in a pill
+    assert csp_violations(page) == []
+    context.close()
+
+
+def test_an_opened_card_shows_its_quote_right_under_its_title(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/")
+    card = answered(page, "升级服务包括搭建测试环境吗？").locator("details.kb-citation").first
+    card.locator("summary").click()
+    gap = card.evaluate("d => d.querySelector('blockquote').getBoundingClientRect().top"
+                        " - d.querySelector('summary').getBoundingClientRect().bottom")
+    page.screenshot(path=str(ARTIFACTS / "card-open.png"))
+    assert 0 <= gap <= 8, gap
+
+
+def test_the_hand_off_note_offers_no_feedback_buttons(live_server: str, page: Any) -> None:
+    """👍/👎 land on the answer they follow (its log entry); the note has none, so it shows none."""
+    from playwright.sync_api import expect
+
+    from tests.surfaces.conftest import SUPPORT_CONTACT
+
+    page.goto(f"{live_server}/")
+    answered(page, "升级服务包括搭建测试环境吗？")
+    page.locator("#kb-handoff").click()
+    expect(page.locator("#kb-chat .message.bot").last).to_contain_text(SUPPORT_CONTACT, timeout=30_000)
+    page.wait_for_timeout(500)
+    feedback = page.evaluate("""() => [...document.querySelectorAll('#kb-chat .message-row.bot-row')].map(row => {
+      const buttons = row.nextElementSibling && row.nextElementSibling.classList.contains('message-buttons')
+        ? [...row.nextElementSibling.querySelectorAll('button')] : [];
+      return buttons.filter(b => b.offsetParent !== null && /^(赞|踩|Like|Dislike)$/.test(b.getAttribute('aria-label'))).length;
+    })""")
+    page.screenshot(path=str(ARTIFACTS / "hand-off-note.png"))
+    assert feedback == [2, 0], feedback  # the answer keeps 👍 and 👎; the note has neither

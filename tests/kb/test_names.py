@@ -86,3 +86,21 @@ def test_a_homophone_typo_of_a_whole_name(matcher):
 
 def test_a_homophone_of_a_bare_stem_is_no_name(matcher):
     assert "升级服务" not in products(matcher, "我们公司去年声级了一次")
+
+
+def test_pinyin_without_the_phrase_dictionary_is_the_same_for_every_character():
+    """kb.names imports pypinyin without its phrase dictionary (a cold-start cost); one character at a
+    time must get the syllable the full dictionary gives."""
+    import subprocess
+    import sys
+
+    script = ("import json, sys\n"
+              "if sys.argv[1] == 'kbbot':\n"
+              "    from kb.names import _syllable as syllable\n"
+              "else:\n"
+              "    from pypinyin import Style, lazy_pinyin\n"
+              "    syllable = lambda char: lazy_pinyin(char, style=Style.NORMAL)[0]\n"
+              "print(json.dumps([syllable(chr(c)) for c in range(0x4E00, 0xA000)]))\n")
+    ours, full = (subprocess.run([sys.executable, "-c", script, which], capture_output=True, text=True, check=True).stdout
+                  for which in ("kbbot", "full"))
+    assert ours == full and len(ours) > 100_000

@@ -98,20 +98,28 @@ class QueryExpander:
         return terms
 
 
+# bm25s imports these when they are installed, for nothing at our index sizes: numba (ranx brings it) half
+# a second of every cold start and ~80 MB of serving memory; scipy 0.3-0.7 s for a sparse matrix class
+# that only building uses (`csc_backend="numpy"` builds the same arrays, and scoring is numpy either way)
+_OPTIONAL_OF_BM25S = ("numba", "scipy")
+
+
 def _bm25s():  # noqa: ANN202
-    """bm25s, on its numpy backend: it imports numba whenever numba is installed (ranx brings it), which
-    costs half a second of every cold start and ~80 MB of serving memory for nothing at our index sizes.
-    Hiding numba during that one import keeps it out; a process that already loaded numba keeps it."""
+    """bm25s on its numpy backends: the optional modules it would import are hidden during that one
+    import; a process that already loaded one keeps it."""
     import sys
 
-    if "bm25s" in sys.modules or "numba" in sys.modules:
+    if "bm25s" in sys.modules:
         import bm25s
         return bm25s
-    sys.modules["numba"] = None  # type: ignore[assignment]  # makes `import numba` raise ImportError
+    hidden = [name for name in _OPTIONAL_OF_BM25S if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
     try:
         import bm25s
     finally:
-        del sys.modules["numba"]
+        for name in hidden:
+            del sys.modules[name]
     return bm25s
 
 
@@ -125,7 +133,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, documents: Sequence[str], tokenizer: Tokenizer, expander: QueryExpander) -> LexicalIndex:
-        retriever = _bm25s().BM25()
+        retriever = _bm25s().BM25(csc_backend="numpy")
         retriever.index([tokenizer.tokens(document) or ["_"] for document in documents], show_progress=False)
         return cls(tokenizer, expander, retriever)
 

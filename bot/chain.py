@@ -158,9 +158,15 @@ class CatalogBot:
             in_background = self.judge.judge(u.background_topic, entry)
             if in_background[0] == "excluded":
                 verdict, match = in_background
-        concepts = max(1, len(self.judge.concepts(topic)))
+        concepts = self.judge.concepts(topic)
+        count = max(1, len(concepts))
+        closest = match if match is not None else (
+            self.judge.best_clause(concepts, entry, {"description", "item", "note"}) if concepts else None)
         return Judged(verdict, match.clause if match else None, match.coverage if match else 0.0,
-                      literal=min(1.0, match.literal / concepts) if match else 0.0)
+                      literal=min(1.0, match.literal / count) if match else 0.0,
+                      partial=closest.coverage if closest else 0.0,
+                      partial_literal=min(1.0, closest.literal / count) if closest else 0.0,
+                      concepts=len(concepts))
 
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Context:

@@ -44,6 +44,7 @@ NEIGHBOURS = 10
 # Declines that no example may overrule: an override attempt, an empty or oversized message.
 HARD_DECLINES = frozenset({"injection", "empty", "too_long"})
 SOFT_RULES = ("price", "other_vendor", "chitchat", "howto")
+MAX_CONCEPTS = 5  # a topic of more concepts than this reads like any other long one
 
 
 class Model(BaseModel):
@@ -160,6 +161,7 @@ def scope_features(signals: Signals) -> dict[str, float]:
     return {
         "nn_scope_masked": _masked_share(signals, memory.verdicts != "") if memory else 0.0,
         "rule_scope": float(u.kind == "scope"),
+        "rule_yes_no_part": float(u.yes_no_part),
         "rule_describe": float(u.kind == "describe"),
         "rule_which": float(u.kind == "which"),
         "rule_compare": float(u.kind == "compare"),
@@ -176,6 +178,11 @@ class Judged:
     clause: str | None = None
     coverage: float = 0.0
     literal: float = 0.0  # share of the topic's concepts the clause names in the customer's own words
+    # the closest inclusion clause even below the judge's bar: "定期数据备份" against 「…数据备份…」 names one
+    # of two concepts; how much is named, and in the customer's words, is evidence the fit weighs
+    partial: float = 0.0
+    partial_literal: float = 0.0
+    concepts: int = 0
 
 
 def included_features(signals: Signals, product: str, judged: Judged) -> dict[str, float]:
@@ -205,6 +212,9 @@ def included_features(signals: Signals, product: str, judged: Judged) -> dict[st
         "judge_excluded": float(judged.verdict == "excluded"),
         "judge_coverage": judged.coverage,
         "judge_literal": judged.literal if judged.verdict == "included" else 0.0,
+        "judge_partial": judged.partial,
+        "judge_partial_literal": judged.partial_literal,
+        "judge_concepts": float(min(judged.concepts, MAX_CONCEPTS)),
         "nn_included": sum(w for n, w in same if n.example.verdict == "included"),
         "nn_not_included": sum(w for n, w in same if n.example.verdict in ("excluded", "not_listed")),
         "nn_top_included": float(top_same is not None and top_same.example.verdict == "included"),

@@ -33,6 +33,9 @@ class Understanding(BaseModel):
     background_topic: str = ""
     followup: bool = False
     abstain_reason: AbstainReason | None = None
+    # some clause of the message is a yes/no question, though the message as a whole is not one
+    # ("组织拆分服务能反过来用吗，就是把两个公司的帐套合并成一个"): a cue the decision weighs
+    yes_no_part: bool = False
 
     @property
     def search_query(self) -> str:
@@ -222,6 +225,7 @@ def scope_topic(text: str, mentions: list[ProductMatch], lang: Lang) -> tuple[st
 
 # Where a sentence ends; a customer's background story sits in the sentences before the question.
 SENTENCE_END = re.compile(r"[。！!？?；;\n]+|\.(?:\s+|$)")
+CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+|\.(?:\s+|$)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # The verb after which a scope question names what it asks about ("…服务里包括方案吗").
 ASKING_VERB = _any(
     r"包不包括|包不包含|含不含|带不带|有没有|管不管|包括|包含|涵盖|覆盖|负责|提供|含有?(?!义)|带(?![宽领头])|管(?![理控道])|"
@@ -284,7 +288,14 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
         else:
             named = [m.entry.product for m in find_mentions(turn.content)]
             state.mentioned = tuple(dict.fromkeys([*state.mentioned, *named]))
-    return _understand_one(question, state, find_mentions)
+    understanding = _understand_one(question, state, find_mentions)
+    understanding.yes_no_part = understanding.kind != "scope" and asks_yes_no_in_part(understanding.question)
+    return understanding
+
+
+def asks_yes_no_in_part(text: str) -> bool:
+    """Some comma- or sentence-delimited part of `text` is a yes/no question on its own."""
+    return any(_is_yes_no(part.strip()) for part in CLAUSE_END.split(text) if part.strip())
 
 
 def _understand_one(question: str, state: _State, find_mentions: MentionFinder) -> Understanding:

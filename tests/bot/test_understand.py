@@ -161,3 +161,15 @@ def test_moving_off_another_vendors_database_is_a_need_not_another_vendor():
 def test_an_asking_verb_inside_a_word_is_not_one(find_mentions):
     u = ask("培训服务有管理员培训吗", find_mentions)
     assert u.kind == "scope" and "管理员" in u.topic
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("组织拆分服务能反过来用吗，就是把两个公司的帐套合并成一个", True),  # the yes/no part comes first
+    ("数据调整与清理服务能恢复误删的数据吗 急", True),  # a space between Chinese words ends a part
+    ("After the upgrade, will you keep following up or just leave us alone", True),
+    ("升级服务包括搭建测试环境吗", False),  # the whole message is a scope question already
+    ("升级服务是做什么的，大概多久", False),
+    ("我们月底结账特别慢，有什么服务", False),
+])
+def test_a_yes_no_question_inside_a_longer_message_is_noticed(question, expected, find_mentions):
+    assert understand(question, [], find_mentions).yes_no_part is expected

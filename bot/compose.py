@@ -38,6 +38,7 @@ FILLER_ENTRIES = 2
 SHARED_HEADING_ENTRIES = 3
 # The most characters of an item shown in a list of headings, cut at a comma; the card has the clause.
 GIST_CHARACTERS = 50
+MAX_SCOPE_QUOTES = 3  # a yes quotes its deciding clause and at most two more of the entry
 LEAD_CHARACTERS = 60  # the description's gist before a list of items
 # A product's name restated with a word inside it: at most NAME_GAP characters between two of its
 # characters, for names of at least NAME_GAP_MIN characters (shorter ones would match unrelated text).
@@ -410,6 +411,14 @@ class Composer:
         best = max(scored, default=(0, None), key=lambda pair: pair[0])
         return best[1] if best[0] > len(asked & _bigrams(reason)) and best[1] != reason else None
 
+    def _related_items(self, entry: Entry, question: str, skip: Sequence[str], limit: int) -> list[str]:
+        """The entry's other items sharing words with the question, most shared first: a yes names the
+        deciding clause, and these show what else of the entry touches the customer's need."""
+        asked = _bigrams(question.replace(entry.product, " ")) - self._common_bigrams
+        scored = [(len(asked & _bigrams(self.substance(entry, item))), index, item)
+                  for index, item in enumerate(entry.items) if item not in skip]
+        return [item for shared, _, item in sorted(scored, key=lambda t: (-t[0], t[1])) if shared][:limit]
+
     def scope(self, entry: Entry, verdict: Verdict, clause: str | None, pointers: Sequence[Quote],
               lang: Lang, closest: str | None = None, question: str = "") -> Answer:
         """A yes/no answer that opens with the verdict and the deciding clause. When nothing decides it,
@@ -426,6 +435,11 @@ class Composer:
             if lead and heading(deciding) in self._shared_headings:  # 方案执行：… alone does not say what the service is
                 purpose = self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
                 why += f"；这项服务{purpose}" if lang == "zh" else f"; the service: {purpose}"
+            related = self._related_items(entry, question, skip=[deciding],
+                                          limit=MAX_SCOPE_QUOTES - len(cited.citations()))
+            if related:
+                listed = ("、" if lang == "zh" else ", ").join(self._quote(cited, entry, i, self.label(i)) for i in related)
+                why += f"，它还列出{listed}" if lang == "zh" else f"; it also lists {listed}"
             lines = [f"包括。{why}。" if lang == "zh" else f"Yes. {name} covers this: {why}."]
         elif verdict == "excluded" and clause:
             quote = self._quote(cited, entry, clause)

@@ -83,6 +83,20 @@ def test_included_opens_with_the_verdict_and_the_deciding_clause(composer: Compo
     assert answer.verdict == "included"
 
 
+def test_a_yes_names_the_entrys_other_items_that_share_words_with_the_question(composer: Composer,
+                                                                                catalog: Catalog) -> None:
+    """The deciding clause first; then at most two more items the customer's words touch, by heading, so a
+    yes decided on one clause still shows the item the customer may have meant."""
+    custom = entry(catalog, "定制开发维护服务")
+    question = "ERP和WMS的接口是二开的，一升级接口就断，还带出了数据问题，定制开发维护服务管吗"
+    answer = composer.scope(custom, "included", custom.items[0], [], "zh", question=question)
+    assert answer.answer.startswith(f"包括。定制开发维护服务的服务内容有「{custom.items[0].rstrip('；;。')}」[1]，它还列出「")
+    assert "集成接口问题处理支持" in answer.answer and "数据问题处理支持" in answer.answer
+    assert len(answer.citations) == 3 and "定制开发方案咨询与指导" not in answer.answer  # no shared words
+    unrelated = composer.scope(custom, "included", custom.items[0], [], "zh", question="定制开发维护服务管吗")
+    assert "它还列出" not in unrelated.answer and len(unrelated.citations) == 1
+
+
 def test_a_yes_on_an_item_many_entries_share_says_what_the_service_is(composer: Composer, catalog: Catalog) -> None:
     accounts = entry(catalog, "科目体系重构服务")
     answer = composer.scope(accounts, "included", accounts.items[0], [], "zh")

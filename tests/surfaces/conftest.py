@@ -21,6 +21,7 @@ from bot.surfaces.settings import ServeSettings
 from ingest.models import Catalog, Entry
 from kb.errors import UnknownVersion
 from kb.models import EntryHit, Evidence, VersionInfo
+from tests.conftest import close_with_module
 
 ENTRIES = [
     Entry(id="升级服务", product="升级服务", category="升级服务", page=1,
@@ -115,11 +116,17 @@ def logbook(tmp_path: Path) -> Iterator[Logbook]:
     book.close()
 
 
+def app_logbook(path: Path) -> Logbook:
+    """The log of an app a test builds, closed when the test module is done: FastAPI's caches keep an app's
+    endpoints, and with them its log's SQLite connection, alive long after the test."""
+    return close_with_module(Logbook(path))
+
+
 def make_app(bot: Any, tmp_path: Path, **settings: Any) -> Any:
     from bot.surfaces.web import create_app
 
     return create_app(bot=bot, kb=bot.kb, settings=ServeSettings(**settings),
-                      logbook=Logbook(tmp_path / "logbook.sqlite3"))
+                      logbook=app_logbook(tmp_path / "logbook.sqlite3"))
 
 
 def free_port() -> int:

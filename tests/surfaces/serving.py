@@ -10,6 +10,7 @@ from typing import Any
 from bot.models import Answer
 from bot.surfaces.guard import RequestGuard
 from bot.surfaces.logbook import Logbook
+from tests.surfaces.conftest import app_logbook
 
 
 class ManualClock:
@@ -61,7 +62,7 @@ def closed_by_server(sock: socket.socket, timeout: float) -> bool:
 
 def full_logbook(path: Path) -> Logbook:
     """A real log whose database may not grow: SQLite answers every insert 'database or disk is full'."""
-    book = Logbook(path)
+    book = app_logbook(path)
     book.record("fills the last page", Answer(answer="ok", catalog_version="2025-07-01"), surface="api")
     pages = book._db.execute("PRAGMA page_count").fetchone()[0]
     book._db.execute(f"PRAGMA max_page_count = {pages}")

@@ -52,8 +52,9 @@ def base_url(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(base_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0)
+def client(base_url: str) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0) as client:
+        yield client
 
 
 def test_completion_has_answer_and_citations(client: openai.OpenAI) -> None:
@@ -145,8 +146,8 @@ class BrokenBot(FakeBot):
 
 
 def test_bot_failures_are_reported_in_openai_format(tmp_path: Path) -> None:
-    with serve_in_thread(make_app(BrokenBot(), tmp_path)) as url:
-        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+    with (serve_in_thread(make_app(BrokenBot(), tmp_path)) as url,
+          openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0) as client):
         with pytest.raises(openai.APIError, match="could not finish"):
             list(client.chat.completions.create(model="kbbot", stream=True,
                                                 messages=[{"role": "user", "content": "升级服务"}]))

@@ -198,9 +198,10 @@ def test_hand_off_before_any_question_shows_the_contact_and_files_nothing(handle
 
 def test_a_log_written_before_hand_offs_opens_and_takes_them(tmp_path: Any) -> None:
     import sqlite3
+    from contextlib import closing
 
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE TABLE exchanges (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL,"
                    " surface TEXT NOT NULL, session TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,"
                    " abstained INTEGER NOT NULL, verdict TEXT, citations TEXT NOT NULL, catalog_version TEXT NOT NULL,"

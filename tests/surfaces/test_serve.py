@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -13,8 +15,9 @@ from tests.surfaces.conftest import KBBOT, SUPPORT_CONTACT, free_port
 
 
 @pytest.fixture(scope="module")
-def client(live_server: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{live_server}/v1", api_key="unused", max_retries=0, timeout=60)
+def client(live_server: str) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{live_server}/v1", api_key="unused", max_retries=0, timeout=60) as client:
+        yield client
 
 
 def test_health_reports_the_catalog(live_server: str) -> None:
@@ -82,8 +85,8 @@ def test_abstention_offers_the_configured_support_contact(client: openai.OpenAI)
 def test_gradio_client_chat(live_server: str) -> None:
     from gradio_client import Client
 
-    result = Client(f"{live_server}/", verbose=False).predict(
-        message="升级服务包含哪些内容？", history=[], api_name="/chat")
+    with closing(Client(f"{live_server}/", verbose=False)) as client:
+        result = client.predict(message="升级服务包含哪些内容？", history=[], api_name="/chat")
     assert result["citations"][0]["product"] == "升级服务"
     assert result["abstained"] is False and "升级" in result["answer"]
 

@@ -259,7 +259,10 @@ def gradio_event(url: str, prefix: str, elem_id: str, data: list[object], client
 
     import httpx
 
-    http = client or httpx.Client(timeout=60)
+    if client is None:
+        with httpx.Client(timeout=60) as http:
+            return gradio_event(url, prefix, elem_id, data, http)
+    http = client
     config = http.get(f"{url}{prefix}/config").json()
     components = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
     dependency = next(d for d in config["dependencies"] if d["inputs"] and components[d["inputs"][0]] == elem_id)

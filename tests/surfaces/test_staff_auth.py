@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.surfaces.logbook import Logbook
 from bot.surfaces.settings import ServeSettings
 from bot.surfaces.staff_auth import LoginBackoff, staff_password
-from tests.surfaces.conftest import FakeBot, kbbot_serve, serve_env, serve_in_thread
+from tests.surfaces.conftest import FakeBot, app_logbook, kbbot_serve, serve_env, serve_in_thread
 from tests.surfaces.serving import ManualClock
 
 
@@ -20,7 +19,7 @@ def staff_app(tmp_path: Path, host: str | None = None, backoff: LoginBackoff | N
     from bot.surfaces.web import create_app
 
     bot = FakeBot()
-    return create_app(bot=bot, kb=bot.kb, settings=ServeSettings(**settings), logbook=Logbook(tmp_path / "log.sqlite3"),
+    return create_app(bot=bot, kb=bot.kb, settings=ServeSettings(**settings), logbook=app_logbook(tmp_path / "log.sqlite3"),
                       host=host, login_backoff=backoff)
 
 
@@ -80,12 +79,11 @@ def test_wrong_passwords_are_throttled_per_client(tmp_path: Path) -> None:
         assert answered <= 6 and statuses.count(429) == 300 - answered
         refused = sign_in(url, "s3cret-pass", client)
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1  # even the right one waits
-        other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
-        assert sign_in(url, "wrong", other).status_code == 400  # another client is not held up
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as other:
+            assert sign_in(url, "wrong", other).status_code == 400  # another client is not held up
         clock.now += 600
         assert sign_in(url, "s3cret-pass", client).status_code == 200
         assert sign_in(url, "wrong", client).status_code == 400  # signing in starts the client afresh
-        other.close()
 
 
 def test_backoff_doubles_counts_bursts_and_forgets() -> None:

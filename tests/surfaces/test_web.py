@@ -189,11 +189,10 @@ def real_bot_served(home: Path, editions: list[Any]) -> Iterator[tuple[str, Any]
     """The real bot and knowledge base (fake embeddings) in `home`, the editions ingested in order (the last
     one active), served in-process over loopback; yields the URL and the knowledge base."""
     from bot import CatalogBot
-    from bot.surfaces.logbook import Logbook
     from bot.surfaces.settings import ServeSettings
     from bot.surfaces.web import create_app
     from kb import KnowledgeBase
-    from tests.surfaces.conftest import serve_in_thread
+    from tests.surfaces.conftest import app_logbook, serve_in_thread
 
     with pytest.MonkeyPatch.context() as env:
         env.setenv("KB_HOME", str(home))
@@ -204,7 +203,7 @@ def real_bot_served(home: Path, editions: list[Any]) -> Iterator[tuple[str, Any]
         for edition in editions:
             kb.ingest(edition)
         bot = CatalogBot(kb=kb)
-        app = create_app(bot=bot, kb=kb, settings=ServeSettings(), logbook=Logbook(home / "logbook.sqlite3"))
+        app = create_app(bot=bot, kb=kb, settings=ServeSettings(), logbook=app_logbook(home / "logbook.sqlite3"))
         with serve_in_thread(app) as url:
             yield url, kb
 

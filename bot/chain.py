@@ -1,13 +1,11 @@
-"""`CatalogBot`: the retrieval chain understand -> retrieve -> compose -> validate, built from
-langchain_core runnables so an optional chat model slots in as one more step."""
+"""`CatalogBot`: the answer pipeline understand -> retrieve -> decide -> compose -> validate, then the
+optional phrasing by a chat model (a LangChain runnable chain in bot.llm, built only when one is set)."""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from langchain_core.runnables import Runnable, RunnableLambda
 
 from ingest.models import Catalog, Entry
 from kb.chunks import NOTES_ENTRY
@@ -95,7 +93,6 @@ class CatalogBot:
         self._glossary = load_glossary()
         self._terms = load_catalog_terms()
         self._use_catalog(kb.catalog)
-        self.chain = self._build_chain()
         self.kb.search(self.catalog.entries[0].product, k=1)  # load indexes and embedder now, not on the first question
 
     def _use_catalog(self, catalog: Catalog) -> None:
@@ -112,24 +109,25 @@ class CatalogBot:
         self.phraser = (Phraser(self.llm, catalog.entries, lambda text: [m.entry.product for m in self._mentions(text)])
                         if self.llm else None)
 
-    # -- the chain ---------------------------------------------------------------------------------
-    def _build_chain(self) -> Runnable:
-        """understand -> retrieve -> compose -> validate, then the optional phrasing (validated again
-        inside, falling back to the draft); the state travels as one Context. Plain sequential
-        runnables: RunnablePassthrough.assign would start a thread pool per step."""
-        self.signal_chain = RunnableLambda(self._understand) | RunnableLambda(self._retrieve)
-        self.draft_chain = (self.signal_chain | RunnableLambda(self._decide)
-                            | RunnableLambda(self._compose) | RunnableLambda(self._validate))
-        return self.draft_chain | RunnableLambda(self._phrase)
+    # -- the pipeline ------------------------------------------------------------------------------
+    # understand -> retrieve -> decide -> compose -> validate, then the optional phrasing (validated again
+    # inside, falling back to the draft); the state travels as one Context. Plain calls: as LangChain
+    # RunnableLambdas the steps cost a ~1 s import on every cold `kbbot ask` and ~1 ms of callback
+    # bookkeeping per answer, for a sequence with no branches.
+    def _signal_steps(self, inputs: dict[str, Any]) -> Context:
+        return self._retrieve(self._understand(inputs))
+
+    def _draft_steps(self, inputs: dict[str, Any]) -> Context:
+        return self._validate(self._compose(self._decide(self._signal_steps(inputs))))
 
     def ask(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Answer:
         """Answer one question; `history` is the conversation so far, oldest first."""
-        return self.chain.invoke({"question": question, "history": _turns(history)}).answer
+        return self._phrase(self._draft_steps({"question": question, "history": _turns(history)})).answer
 
     def stream(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Iterator[StreamEvent]:
         """Text deltas, then one event carrying the validated Answer (which may differ from the deltas
         when a generated answer failed validation: the final Answer is the one to keep)."""
-        context: Context = self.draft_chain.invoke({"question": question, "history": _turns(history)})
+        context = self._draft_steps({"question": question, "history": _turns(history)})
         draft = context.draft
         if self.phraser is None:
             for line in draft.answer.splitlines(keepends=True):
@@ -144,8 +142,8 @@ class CatalogBot:
                 exclude_writers: Sequence[str] = ()) -> Context:
         """Understanding and retrieval only, for fitting the decision module (bot.fit): `exclude_writers`
         keeps a writer's own examples out of the neighbours of their questions."""
-        return self.signal_chain.invoke({"question": question, "history": _turns(history),
-                                         "exclude_writers": tuple(exclude_writers)})
+        return self._signal_steps({"question": question, "history": _turns(history),
+                                   "exclude_writers": tuple(exclude_writers)})
 
     def judged(self, context: Context, product: str) -> Judged:
         """The clause judge on the asked part of the question; a condition in the background may still
@@ -242,7 +240,10 @@ class CatalogBot:
         negated = frozenset(compact(m.entry.product) for m in matches
                             if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start]))
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
-        asked_about = {compact(p) for p in understanding.products}
+        # a scope question is about its first product; a later one names what is asked about
+        # ("升级服务包含数据迁移吗": masking 数据迁移服务 too would leave "…包含…吗", a question about nothing)
+        about = understanding.products[:1] if understanding.kind == "scope" else understanding.products
+        asked_about = {compact(p) for p in about}
         about_spans = [(m.start, m.end) for m in matches
                        if compact(m.entry.product) in asked_about or understanding.kind == "abstain"]
         masked = memory.similarities(self.kb.embed_query(mask_names(understanding.question, about_spans)),

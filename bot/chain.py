@@ -240,7 +240,10 @@ class CatalogBot:
         negated = frozenset(compact(m.entry.product) for m in matches
                             if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start]))
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
-        asked_about = {compact(p) for p in understanding.products}
+        # a scope question is about its first product; a later one names what is asked about
+        # ("升级服务包含数据迁移吗": masking 数据迁移服务 too would leave "…包含…吗", a question about nothing)
+        about = understanding.products[:1] if understanding.kind == "scope" else understanding.products
+        asked_about = {compact(p) for p in about}
         about_spans = [(m.start, m.end) for m in matches
                        if compact(m.entry.product) in asked_about or understanding.kind == "abstain"]
         masked = memory.similarities(self.kb.embed_query(mask_names(understanding.question, about_spans)),

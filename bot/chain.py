@@ -24,6 +24,7 @@ from bot.verdict import ClauseMatch, ScopeJudge, load_catalog_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
 
     from kb import KnowledgeBase
 
@@ -123,6 +124,17 @@ class CatalogBot:
     def ask(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Answer:
         """Answer one question; `history` is the conversation so far, oldest first."""
         return self._phrase(self._draft_steps({"question": question, "history": _turns(history)})).answer
+
+    def as_runnable(self) -> Runnable:
+        """The same pipeline as a LangChain runnable, {"question", "history"} -> Answer, one RunnableLambda
+        per step: to compose with other chains, batch, or trace with LangChain's callbacks. Built on
+        request, so `ask` does not pay LangChain's import."""
+        from langchain_core.runnables import RunnableLambda
+
+        chain = RunnableLambda(lambda inputs: {**inputs, "history": _turns(inputs.get("history", ()))}, name="inputs")
+        for step in (self._understand, self._retrieve, self._decide, self._compose, self._validate, self._phrase):
+            chain = chain | RunnableLambda(step, name=step.__name__.strip("_"))
+        return chain | RunnableLambda(lambda context: context.answer, name="answer")
 
     def stream(self, question: str, history: Sequence[Turn | dict[str, Any]] = ()) -> Iterator[StreamEvent]:
         """Text deltas, then one event carrying the validated Answer (which may differ from the deltas

@@ -329,3 +329,19 @@ def test_the_validator_drops_citations_that_are_not_verbatim_catalog_text(catalo
     monkeypatch.setattr(type(catalog_bot), "_draft", lambda self, context: drafted)
     answer = catalog_bot.ask("升级服务包括测试环境吗")
     assert answer.citations == [good]
+
+
+def test_the_pipeline_is_a_langchain_runnable_that_answers_as_ask_does(catalog_bot):
+    """`as_runnable()` composes with other LangChain chains: same answers as `ask`, one named step each."""
+    from langchain_core.runnables import Runnable
+
+    runnable = catalog_bot.as_runnable()
+    assert isinstance(runnable, Runnable)
+    assert [step.name for step in runnable.steps] == ["inputs", "understand", "retrieve", "decide", "compose",
+                                                      "validate", "phrase", "answer"]
+    history = [{"role": "user", "content": "升级服务包括什么"}, {"role": "assistant", "content": "升级服务：…"}]
+    questions = [{"question": "升级服务包括搭建测试环境吗？", "history": []},
+                 {"question": "那它包括功能测试吗", "history": history}]
+    for inputs, answer in zip(questions, runnable.batch(questions), strict=True):
+        expected = catalog_bot.ask(inputs["question"], inputs["history"])
+        assert (answer.answer, answer.citations, answer.verdict) == (expected.answer, expected.citations, expected.verdict)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.models import Catalog, Entry
 from kb.chunks import NOTES_ENTRY
 from kb.examples import mask_names
+from kb.language import cue
 from kb.lexical import load_glossary
 from kb.models import EntryHit, ProductMatch
 from kb.names import compact, load_english_names
@@ -30,16 +31,14 @@ if TYPE_CHECKING:
 
 # "A 和 B 分别找哪个服务": a need is given its own entry only when some word of it occurs in the catalog.
 MIN_LEXICAL_SCORE = 0.3
-NEGATED = re.compile(r"(不|没|别|无需|不用)(打算|想|准备|需要|要|用)?$|"
-                     r"\b(won'?t|will not|don'?t|do not|doesn'?t|not|never|no plans? to|cannot|can'?t)\s+"
-                     r"((want|need|plan|intend|going)( to)? )?(a |an |the |any )?$", re.IGNORECASE)
+NEGATED = cue("negated")  # cue vocabularies: data/language.yaml
 NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
-QUANTITY = re.compile(r"几|多少|最多|上限|天数|人天|how many|how much time|person-?days?|man-?days?|up to \d", re.IGNORECASE)
+QUANTITY = cue("quantity")
 # "A 和 B 分别找哪个服务" / "which services handle A and B respectively": the needs come before the cue,
 # separated by conjunctions or commas.
-RESPECTIVELY = re.compile(r"分别|各自|各找|各用|\brespectively\b|\beach\b", re.IGNORECASE)
-NEED_SEPARATOR = re.compile(r"[，,；;、]|以及|还要|还有|顺便|另外|和|与|跟|及|\band\b|\bas well as\b|\bplus\b", re.IGNORECASE)
+RESPECTIVELY = cue("respectively")
+NEED_SEPARATOR = cue("need_separator")
 SUGGEST_ON = {"price"}  # override attempts and other vendors get no product suggestions
 SEARCH_DEPTH = 5
 

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from ingest.models import Catalog, Entry
 from kb.chunks import split_sentences
 from kb.errors import KBError
+from kb.language import compact
 from kb.models import VersionInfo
 from bot.models import Answer, Citation, Verdict
 from bot.understand import WHICH, AbstainReason, Lang
@@ -492,10 +493,10 @@ class Composer:
         may contain it, are taken out first: a removed 现场服务 is not found inside 现场服务包)."""
         if not self._removed_products or self._catalog is None:
             return None
-        text = _compact(question)
+        text = compact(question)
         for product in sorted((e.product for e in self._catalog.entries), key=len, reverse=True):
-            text = text.replace(_compact(product), " ")
-        return next((r for r in self._removed_products if _compact(r.product) in text), None)
+            text = text.replace(compact(product), " ")
+        return next((r for r in self._removed_products if compact(r.product) in text), None)
 
     def removed(self, removed: Removed, lang: Lang) -> Answer:
         """Named as removed, with the editions: never answered with another product."""
@@ -537,20 +538,16 @@ def removed_from(kb: Editions, active: Catalog) -> list[Removed]:
 def removed_products(editions: Sequence[Catalog], active: Catalog) -> list[Removed]:
     """Products of editions older than the active one that the active one no longer lists, each with
     the newest older edition that still does."""
-    current = {_compact(e.product) for e in active.entries}
+    current = {compact(e.product) for e in active.entries}
     found: dict[str, Removed] = {}
     for edition in sorted(editions, key=lambda c: c.catalog_version, reverse=True):
         if edition.catalog_version >= active.catalog_version:
             continue
         for entry in edition.entries:
-            if _compact(entry.product) not in current:
-                found.setdefault(_compact(entry.product), Removed(entry.product, edition.catalog_version,
+            if compact(entry.product) not in current:
+                found.setdefault(compact(entry.product), Removed(entry.product, edition.catalog_version,
                                                                   active.catalog_version))
     return list(found.values())
-
-
-def _compact(text: str) -> str:
-    return re.sub(r"\s+", "", text).lower()
 
 
 def _bigrams(text: str) -> set[str]:

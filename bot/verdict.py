@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from ingest.models import Entry
 from kb.chunks import entry_clauses
+from kb.language import cue, words
 from bot.models import Verdict
 
 # Two of three concepts: customers pad questions with words no clause has ("平时", "OA"). Measured:
@@ -27,30 +28,23 @@ INCLUDED_COVERAGE = 0.66
 # particles, measure words, time words) is conversation.
 _CONTENT_TAGS = ("n", "v", "a", "eng", "x", "l", "i", "j", "m")
 _SKIP_TAGS = ("nr", "ad", "an")
-_MODALS = frozenset("能会可要想给帮来去让")
-# Verbs and nouns that frame a need rather than name it.
-_GENERIC = frozenset(
-    "服务 内容 提供 客户 金蝶 相关 工作 事情 东西 项目 问题 系统 公司 我们 能 会 要 想 需要 可以 做 帮 给 发 有 是 "
-    "出 进 搞 弄 派 安排 管 包 包括 包含 含 涵盖 覆盖 用 来 去 让 进行 负责 支持 帮忙 吗 呢 "
-    "会给 能给 会派 后会 完会 会帮 能帮 会先 给出 出个 做个 平时 以后 之后 处理 解决 引起 导致 造成 出现 产生 "
-    "service services help thing things stuff kind all any some work provide get do done problem problems issue "
-    "issues cause caused causes handle handles kingdee new ongoing afterwards also really actually whole entire "
-    "someone guys able part brand top basis existing own current currently "
-    # the customer's own systems name where a need arises, not what is asked for
-    "erp oa crm mes hr wms plm k3".split()
-)
+# Modal and helper characters, and verbs and nouns that frame a need rather than name it
+# (data/language.yaml, like every cue below).
+_MODALS = frozenset(words("modals"))
+_GENERIC = frozenset(words("generic"))
 # "根据客户业务需求…", "按财务审计要求…": the need a clause starts from is not what it delivers, so a
 # question about that need ("包含财务审计本身吗", "会帮我们确定业务需求吗") must not read it as a yes.
-PURPOSE = re.compile(r"(根据|按照|按|基于|针对|为了)[^，,；;。：:]{0,16}?(需求|要求|需要)")
+PURPOSE = cue("purpose", ignore_case=False)
 # "…形成新的数据中心并支持继续进行业务操作": what the customer can go on doing once the work is done. It
 # answers "还能继续做业务吗", but is no yes to work done `for_us` ("会替我们做日常业务操作吗").
-ENABLED = re.compile(r"(支持|便于|以便)(客户|您)?(继续|正常|顺利)?(进行|开展)[^，,；;。：:]{0,12}")
-FOR_US = re.compile(r"替|代(我们|我|客户|为)|帮(我们|我|咱们|客户)")
+ENABLED = cue("enabled", ignore_case=False)
+FOR_US = cue("for_us", ignore_case=False)
 # "云审计服务包含财务审计本身吗": the activity itself, not the product's work for it
-ITSELF = re.compile(r"本身|自身|itself|themselves|the actual|实际的|亲自")
+ITSELF = cue("itself", ignore_case=False)
+EXCLUSION_MARKER = cue("exclusion_markers", ignore_case=False)
 # characters that can follow the thing a clause delivers; any other Chinese character after it makes it a
 # modifier of something else ("财务审计数据抽取" delivers extraction, not an audit)
-_HEAD_END = frozenset("的和及与等或到至为、，,。；;：:）) ")
+_HEAD_END = frozenset(words("head_end"))
 CATALOG_TERMS_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_terms.yaml"
 _LATIN_TERM = re.compile(r"^[a-z0-9&+\-. ]+$")
 
@@ -338,7 +332,7 @@ def _without_name_words(clause: str, entry: Entry) -> str:
 
 def _negated(clause: str, concepts: list[Concept]) -> bool:
     """A concept that appears only after 不包含/不含 inside an item is excluded there, not included."""
-    match = re.search(r"不包含|不含|不包括|除外", clause)
+    match = EXCLUSION_MARKER.search(clause)
     if not match:
         return False
     head = clause[: match.start()]

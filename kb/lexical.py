@@ -11,18 +11,14 @@ import numpy as np
 import yaml
 
 from ingest.models import Catalog, entry_id
+from kb.language import words
 from kb.models import Chunk
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 GLOSSARY_PATH = DATA_DIR / "glossary.yaml"
 EXPANSION_WEIGHT = 0.5
 
-_STOPWORDS = frozenset(
-    "的 了 吗 呢 吧 啊 是 我 我们 你 你们 您 他们 有 没有 什么 怎么 怎么办 如何 哪个 哪些 能 能不能 可以 "
-    "要 想 需要 请问 一下 这个 那个 和 与 及 或 在 对 把 被 就 都 也 还 又 给 让 会 不 一个 "
-    "a an the is are do does can could i we you our my me of to for in on and or with what which "
-    "how it this that be please".split()
-)
+_STOPWORDS = frozenset(words("stopwords"))  # data/language.yaml
 _WORD = re.compile(r"\w", re.UNICODE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"^[a-z0-9&+\-. ]+$")

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from ingest.models import Catalog, Entry
+from kb.language import compact, words
 from kb.models import ProductMatch
 
 ENGLISH_NAMES_PATH = Path(__file__).resolve().parents[1] / "data" / "products_en.yaml"
@@ -22,16 +23,12 @@ MIN_FUZZY_STEM = 4  # a typo in a 2-3 character stem (信创, 培训) would matc
 # a bare stem (升级, "training") is a common word too: it only nudges; a full name ranks first
 SCORES = {"exact": 1.0, "alias": 0.5, "english": 1.0, "english_alias": 0.95, "english_word": 0.5}
 # "现场服务包括…" is 现场服务 + 包括, not 现场服务包 + 括: a name cannot end inside these words
-WORDS_ACROSS_END = ("包括", "包含")
+WORDS_ACROSS_END = words("words_across_name_end")  # data/language.yaml
 FUZZY_SCORE = 0.9  # a near miss of a full name outranks the bare stem it contains (信创服物 > 信创)
 FUZZY_STEM_SCORE = 0.45
 ENGLISH_FUZZY_CUTOFF = 90
 MIN_PINYIN = 6  # "shengji" (升级) yes; two-letter syllable pairs like "peixun" are long enough too
 NO_PHRASES = "PYPINYIN_NO_PHRASES"
-
-
-def compact(text: str) -> str:
-    return "".join(text.split()).lower()
 
 
 def load_english_names(path: Path = ENGLISH_NAMES_PATH) -> dict[str, list[str]]:

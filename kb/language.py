@@ -1,0 +1,64 @@
+"""The bot's language knowledge: cue words, function words and negation/exclusion markers, read from
+data/language.yaml. Code holds the mechanisms (how a cue is matched); the vocabularies live in data so
+that a new cue is a data change, reviewed beside the other words of its group.
+
+kb is upstream of bot, so kb.lexical, kb.names, bot.understand and bot.verdict all read from here."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+LANGUAGE_PATH = Path(__file__).resolve().parents[1] / "data" / "language.yaml"
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+class Group(BaseModel):
+    """One class of cue. `words` match anywhere, `whole_words` only between word boundaries (English),
+    `patterns` are raw regular expressions whose `{slot}` placeholders are filled with a word list."""
+
+    words: list[str] = []
+    whole_words: list[str] = []
+    patterns: list[str] = []
+    slots: dict[str, list[str]] = {}
+
+    def source(self) -> str:
+        """One regular expression: the escaped words, then the whole words, then the patterns."""
+        alternatives = [re.escape(word) for word in self.words]
+        if self.whole_words:
+            alternatives.append(r"\b(?:" + "|".join(map(re.escape, self.whole_words)) + r")\b")
+        alternatives += [_SLOT.sub(self._fill, pattern) for pattern in self.patterns]
+        return "|".join(alternatives)
+
+    def _fill(self, slot: re.Match[str]) -> str:
+        words = self.slots.get(slot.group(1))
+        return slot.group(0) if words is None else "|".join(map(re.escape, words))
+
+
+class Language(BaseModel):
+    groups: dict[str, Group]
+
+
+@lru_cache(maxsize=None)
+def load_language(path: Path = LANGUAGE_PATH) -> Language:
+    """The language file, read once."""
+    return Language(groups=yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def words(name: str) -> tuple[str, ...]:
+    """A group's word list (for set membership, not matching)."""
+    return tuple(load_language().groups[name].words)
+
+
+@lru_cache(maxsize=None)
+def cue(name: str, ignore_case: bool = True) -> re.Pattern[str]:
+    """A group compiled to one regular expression."""
+    return re.compile(load_language().groups[name].source(), re.IGNORECASE if ignore_case else 0)
+
+
+def compact(text: str) -> str:
+    """The one text normaliser for comparing names and terms: no whitespace, lower case."""
+    return "".join(text.split()).lower()

@@ -241,26 +241,36 @@ class CatalogBot:
             return context
         context.entries = [self._entries[p] for p in understanding.products if p in self._entries]
         query = self._without_negated(understanding.search_query)
+        matches = self.kb.match_products(understanding.question)
+        masked_question = self._masked_question(understanding, matches)
+        needs = _needs(query) if understanding.kind == "which" else []
+        # every vector this answer reads, side by side on the cores there are; search and the memory
+        # below then find them in the cache
+        self.kb.embed_queries(text for text in (query, understanding.question, masked_question, *needs) if text.strip())
         context.hits = [hit for hit in self.kb.search(query, k=SEARCH_DEPTH) if hit.entry.id != NOTES_ENTRY]
         if understanding.kind == "which":
-            context.per_need = self._per_need(_needs(query))
+            context.per_need = self._per_need(needs)
         memory = self.kb.example_memory()
         similarities = memory.similarities(self.kb.embed_query(understanding.question), context.exclude_writers)
         neighbours = memory.nearest(similarities, NEIGHBOURS)
-        matches = self.kb.match_products(understanding.question)
         negated = frozenset(compact(m.entry.product) for m in matches
                             if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start]))
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
+        masked = memory.similarities(self.kb.embed_query(masked_question), context.exclude_writers, masked=True)
+        context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked)
+        return context
+
+    @staticmethod
+    def _masked_question(understanding: Understanding, matches: Sequence[ProductMatch]) -> str:
+        """The question with the product it is about masked (kb.examples.mask_names); a decline is about
+        no product, so every name goes."""
         # a scope question is about its first product; a later one names what is asked about
         # ("升级服务包含数据迁移吗": masking 数据迁移服务 too would leave "…包含…吗", a question about nothing)
         about = understanding.products[:1] if understanding.kind == "scope" else understanding.products
         asked_about = {compact(p) for p in about}
         about_spans = [(m.start, m.end) for m in matches
                        if compact(m.entry.product) in asked_about or understanding.kind == "abstain"]
-        masked = memory.similarities(self.kb.embed_query(mask_names(understanding.question, about_spans)),
-                                     context.exclude_writers, masked=True)
-        context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked)
-        return context
+        return mask_names(understanding.question, about_spans)
 
     def _decide(self, context: Context) -> Context:
         assert context.signals is not None

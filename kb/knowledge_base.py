@@ -1,11 +1,10 @@
 """The public face of the knowledge base: open, ingest a catalog edition, search, match product names."""
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +15,7 @@ from kb import store
 from kb.chunks import make_chunks
 from kb.dense import DenseIndex
 from kb.dense import MAX_QUERY_CHARS
-from kb.embeddings import embedder_slug, make_embeddings
+from kb.embeddings import QueryVectors, embedder_slug, make_embeddings
 from kb.errors import EmptyKnowledgeBase, KBError, StoreCorrupt, UnknownVersion, disk_full, is_disk_full
 from kb.examples import (Example, ExampleCheck, ExampleError, ExampleMemory, append_staff_example, check_examples,
                          embed_examples, embed_texts, load_examples, mask_names, own_names, read_vectors, shipped_vector_file,
@@ -65,11 +64,15 @@ class KnowledgeBase:
         return make_embeddings(self.settings.embeddings)
 
     @cached_property
-    def embed_query(self) -> Callable[[str], list[float]]:
+    def embed_query(self) -> QueryVectors:
         """The question's vector, computed once per text and shared by dense search and the example
         memory. Embedding cost grows with the square of the length: only the last characters count."""
-        embed = functools.lru_cache(maxsize=1024)(self.embeddings.embed_query)
-        return lambda text: embed(text[-MAX_QUERY_CHARS:])
+        return QueryVectors(self.embeddings.embed_query, MAX_QUERY_CHARS)
+
+    def embed_queries(self, texts: Iterable[str]) -> None:
+        """The vectors of several queries, side by side on the cores there are (embed_query then has
+        them): an answer needs up to three before anything else can run."""
+        self.embed_query.prefetch(texts)
 
     # -- reading ---------------------------------------------------------------------------------
 

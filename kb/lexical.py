@@ -8,10 +8,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from ingest.models import Catalog, entry_id
-from kb.language import words
+from kb.language import read_yaml, words
 from kb.models import Chunk
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -26,7 +25,7 @@ _LATIN = re.compile(r"^[a-z0-9&+\-. ]+$")
 
 def load_glossary(path: Path = GLOSSARY_PATH) -> list[list[str]]:
     """Synonym groups; each is a list of terms (Chinese or English)."""
-    groups = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    groups = read_yaml(path)["groups"]
     return [[str(term) for term in group] for group in groups]
 
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from ingest.models import Catalog, Entry
-from kb.language import compact, words
+from kb.language import compact, read_yaml, words
 from kb.models import ProductMatch
 
 ENGLISH_NAMES_PATH = Path(__file__).resolve().parents[1] / "data" / "products_en.yaml"
@@ -33,7 +32,7 @@ NO_PHRASES = "PYPINYIN_NO_PHRASES"
 
 def load_english_names(path: Path = ENGLISH_NAMES_PATH) -> dict[str, list[str]]:
     """Product id -> [English name, aliases...]; the first is the display name."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     return {compact(product): [spec["name"], *spec.get("aliases", [])] for product, spec in data.items()}
 
 

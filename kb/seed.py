@@ -21,10 +21,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 from ingest.models import Catalog, Entry
 from ingest.parse import NOTES_CATEGORY
+from kb.language import read_yaml
 
 _SEGMENT_BREAKS = re.compile(r"[，,；;。（）()、：:！？!?\s]+")
 _LEADING_FUNCTION_WORDS = re.compile(r"^(?:对于|对|针对|在|基于|根据|提供|为|的|将|并|和|及)+")
@@ -104,7 +103,7 @@ TEMPLATES_PATH = Path(__file__).resolve().parents[1] / "data" / "generate_templa
 
 
 def _decline_templates(path: Path = TEMPLATES_PATH) -> list[str]:
-    return [str(line) for line in yaml.safe_load(path.read_text(encoding="utf-8"))["declines"]]
+    return [str(line) for line in read_yaml(path)["declines"]]
 
 
 def sibling_questions(catalog: Catalog) -> list[dict]:

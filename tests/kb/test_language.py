@@ -76,3 +76,16 @@ def test_word_sets() -> None:
 def test_words_are_escaped() -> None:
     # a word is matched literally: "vs." is a pattern, a word with a dot would not match any character
     assert cue("price").search("free of charge") and not cue("price").search("free ofXcharge")
+
+
+def test_data_files_read_by_libyaml_are_what_the_python_parser_reads():
+    from pathlib import Path
+
+    import yaml
+
+    from kb.language import read_yaml
+
+    files = sorted((Path(__file__).resolve().parents[2] / "data").rglob("*.yaml"))
+    assert files
+    for path in files:
+        assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path

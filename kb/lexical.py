@@ -31,12 +31,22 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> list[list[str]]:
 
 @lru_cache(maxsize=1)
 def _jieba_dictionary():  # noqa: ANN202 - jieba has no type hints
-    """jieba's main dictionary, loaded once per process: loading it takes about a second."""
+    """jieba's main dictionary, loaded once per process. jieba keeps it marshalled in its cache file, but
+    reads that with marshal.load on the open file, item by item: 0.7 s of each cold start, against
+    0.2 s for the same bytes read at once. Without a readable cache jieba builds (and writes) it."""
+    import marshal
+    import tempfile
+
     import jieba
 
     jieba.setLogLevel(60)
     base = jieba.Tokenizer()
-    base.initialize()
+    cache = Path(base.tmp_dir or tempfile.gettempdir()) / "jieba.cache"  # jieba's name for its main dictionary's
+    try:
+        base.FREQ, base.total = marshal.loads(cache.read_bytes())
+        base.initialized = True
+    except (OSError, ValueError, EOFError, TypeError):
+        base.initialize()
     return base
 
 

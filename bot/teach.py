@@ -107,13 +107,13 @@ def embed_command(specs: tuple[str, ...]) -> None:
         shipped_vector_file, write_vectors
 
     from ingest import load_catalog
-    from kb.examples import mask_names, own_names, question_key
+    from kb.examples import masked_example, question_key
     from kb.names import ProductMatcher
 
     examples = [e for path in bundled_files() for e in read_example_file(path)]
     matcher = ProductMatcher(load_catalog())
     texts = [e.question for e in examples]
-    texts += [mask_names(e.question, own_names(e, matcher.match(e.question))) for e in examples]
+    texts += [masked_example(e, matcher.match) for e in examples]
     for spec in specs:
         path = shipped_vector_file(embedder_slug(spec))
         old = read_vectors(path)

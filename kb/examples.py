@@ -221,11 +221,12 @@ def embed_texts(texts: Iterable[str], cache: dict[str, np.ndarray], embed_query:
 NAME_MASK = "该服务"
 
 
-def own_names(example: Example, matches: Iterable) -> list[tuple[int, int]]:  # noqa: ANN001 - kb.models.ProductMatch
-    """Spans of the names of the products an example is labelled with (what it is about); for a decline,
-    every name (it is about none)."""
+def masked_example(example: Example, match: Callable[[str], Iterable]) -> str:  # noqa: ANN001 - kb.models.ProductMatch
+    """The example's question with the names of the products it is labelled with (what it is about)
+    masked; for a decline, every name (it is about none). `match` finds product names in a text."""
     own = {"".join(p.split()) for p in [*example.products, *example.covered_by]}
-    return [(m.start, m.end) for m in matches if example.abstain or m.entry.id in own]
+    spans = [(m.start, m.end) for m in match(example.question) if example.abstain or m.entry.id in own]
+    return mask_names(example.question, spans)
 
 
 def mask_names(text: str, spans: Iterable[tuple[int, int]]) -> str:

@@ -18,7 +18,7 @@ from kb.dense import MAX_QUERY_CHARS
 from kb.embeddings import QueryVectors, embedder_slug, make_embeddings
 from kb.errors import EmptyKnowledgeBase, KBError, StoreCorrupt, UnknownVersion, disk_full, is_disk_full
 from kb.examples import (Example, ExampleCheck, ExampleError, ExampleMemory, append_staff_example, check_examples,
-                         embed_examples, embed_texts, load_examples, mask_names, own_names, read_vectors, shipped_vector_file,
+                         embed_examples, embed_texts, load_examples, masked_example, read_vectors, shipped_vector_file,
                          staff_file, vector_file, write_vectors)
 from kb.locking import writer_lock
 from kb.lexical import load_lexical, save_lexical
@@ -332,14 +332,13 @@ class KnowledgeBase:
             known = {}
         missing = [e for e in examples if e.key not in known]
         for example in missing:
-            known[example.key] = mask_names(example.question, own_names(example, matcher.match(example.question)))
+            known[example.key] = masked_example(example, matcher.match)
         if missing and build_dir.is_dir():
             try:
                 path.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
             except OSError:
                 pass  # a cache: recomputed next time
         return known
-
 
     def _sync_examples(self, catalog: Catalog, build_dir: Path) -> ExampleCheck:
         """Check the examples against `catalog`, embed those never embedded (as asked and name-masked),
@@ -406,7 +405,7 @@ class KnowledgeBase:
         with self.writing("add an example"):
             append_staff_example(self.settings.home, named)
             vectors = read_vectors(vector_file(self.settings.home, self.slug))
-            masked = mask_names(named.question, own_names(named, self.match_products(named.question)))
+            masked = masked_example(named, self.match_products)
             if embed_texts([named.question, masked], vectors, self.embed_query):
                 write_vectors(vector_file(self.settings.home, self.slug), vectors)
         return named

@@ -175,7 +175,8 @@ class CatalogBot:
                       literal=min(1.0, match.literal / count) if match else 0.0,
                       partial=closest.coverage if closest else 0.0,
                       partial_literal=min(1.0, closest.literal / count) if closest else 0.0,
-                      concepts=len(concepts))
+                      concepts=len(concepts), own_coverage=closest.own_coverage if closest else 0.0,
+                      own_concepts=closest.own_concepts if closest else 0)
 
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Context:
@@ -257,8 +258,20 @@ class CatalogBot:
                             if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start]))
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
         masked = memory.similarities(self.kb.embed_query(masked_question), context.exclude_writers, masked=True)
-        context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked)
+        context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked,
+                                  *self._catalog_coverage(understanding, context.hits))
         return context
+
+    def _catalog_coverage(self, understanding: Understanding, hits: Sequence[EntryHit]) -> tuple[float, float]:
+        """The clause judge's closest clause of the top retrieved entry: (coverage, own_coverage)."""
+        if not hits or hits[0].entry.product not in self._entries:
+            return 0.0, 0.0
+        topic = understanding.topic or scope_topic(understanding.question, self._mentions(understanding.question),
+                                                   understanding.lang)[1]
+        concepts = self.judge.concepts(topic)
+        match = self.judge.best_clause(concepts, self._entries[hits[0].entry.product], {"description", "item", "note"}) \
+            if concepts else None
+        return (match.coverage, match.own_coverage) if match else (0.0, 0.0)
 
     @staticmethod
     def _masked_question(understanding: Understanding, matches: Sequence[ProductMatch]) -> str:
@@ -310,7 +323,8 @@ class CatalogBot:
         entries = [self._entries[p] for p in decision.products if p in self._entries]
         first = entries[0]
         if first.id == NOTES_ENTRY:
-            return self.composer.entitlement(first, [e for e in entries[1:] if e.product in u.products], u.lang)
+            return self.composer.entitlement(first, [e for e in entries[1:] if e.product in u.products], u.lang,
+                                             decision.verdict)
         if context.per_need:
             return self.composer.recommend(self._reasons(context.per_need), u.lang, u.question)
         named = [self._entries[p] for p in u.products if p in self._entries and p != NOTES_ENTRY]

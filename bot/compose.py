@@ -39,6 +39,9 @@ FILLER_ENTRIES = 2
 SHARED_HEADING_ENTRIES = 3
 # The most characters of an item shown in a list of headings, cut at a comma; the card has the clause.
 GIST_CHARACTERS = 50
+# A "what does P include" list shows an item whole when it is this short ("上线保障：完成正式升级，上线切换"):
+# the heading alone ("上线保障") hides what the item does.
+WHOLE_ITEM_CHARACTERS = 32
 MAX_SCOPE_QUOTES = 3  # a yes quotes its deciding clause and at most two more of the entry
 LEAD_CHARACTERS = 60  # the description's gist before a list of items
 # A product's name restated with a word inside it: at most NAME_GAP characters between two of its
@@ -278,10 +281,16 @@ class Composer:
         """「what is shown」[n], the card n holding the whole clause."""
         return f"{self.quoted(shown if shown is not None else self.substance(entry, clause))}{cited.mark(entry, clause)}"
 
-    def _items(self, cited: Cited, entry: Entry, lang: Lang, skip: Sequence[str] = ()) -> str:
-        """The entry's items by their labels, each cited: 「方案制定」[1]、「升级测试」[2]…"""
-        parts = [self._quote(cited, entry, item, self.label(item)) for item in entry.items if item not in skip]
+    def _items(self, cited: Cited, entry: Entry, lang: Lang, skip: Sequence[str] = (), whole: bool = False) -> str:
+        """The entry's items by their labels, each cited: 「方案制定」[1]、「升级测试」[2]…; `whole` shows
+        short items in full."""
+        parts = [self._quote(cited, entry, item, self._shown_item(entry, item) if whole else self.label(item))
+                 for item in entry.items if item not in skip]
         return ("、" if lang == "zh" else ", ").join(parts)
+
+    def _shown_item(self, entry: Entry, item: str) -> str:
+        substance = self.substance(entry, item)
+        return substance if len(substance) <= WHOLE_ITEM_CHARACTERS else self.label(item)
 
     def _contents(self, cited: Cited, entry: Entry, lang: Lang, limit: int = 3) -> str:
         """What an entry covers, for a line about it: its items, else its description's sentences."""
@@ -331,7 +340,7 @@ class Composer:
         if lead:
             quote = self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
             opening = f"：{quote}。" if lang == "zh" else f": {quote}."
-        items = self._items(cited, entry, lang)
+        items = self._items(cited, entry, lang, whole=True)
         if lang == "en":
             return f"{name}{opening} It covers {len(entry.items)} items: {items}." if lead else \
                 f"{name} covers {len(entry.items)} items: {items}."
@@ -469,19 +478,22 @@ class Composer:
                              else f"This is listed under {other}: {quote}; {other} is the one to look at.")
         return self._answer(lines, cited, verdict)
 
-    def entitlement(self, notes: Entry, products: Sequence[Entry], lang: Lang) -> Answer:
+    def entitlement(self, notes: Entry, products: Sequence[Entry], lang: Lang, verdict: Verdict | None = None) -> Answer:
+        """What the general notes say about entitlements; a yes/no question about them (`verdict`
+        excluded) is answered "not automatically" first."""
         cited = Cited()
         clause = notes.items[0] if notes.items else notes.text
         shown = bare(clause.split("：", 1)[1]) if heading(clause) else bare(clause)
         quote = self._quote(cited, notes, clause, shown)
-        lines = [f"不一定。您能享受哪些服务，以您与金蝶签署的销售合同为准：{quote}。" if lang == "zh"
-                 else f"Not automatically. Which services you are entitled to is set by the sales contract you signed "
-                      f"with Kingdee; the catalog's general notes say {quote}."]
+        no = verdict == "excluded"
+        lines = [f"{'不一定。' if no else ''}您能享受哪些服务，以您与金蝶签署的销售合同为准：{quote}。" if lang == "zh"
+                 else f"{'Not automatically. ' if no else ''}Which services you are entitled to is set by the sales "
+                      f"contract you signed with Kingdee; the catalog's general notes say {quote}."]
         for entry in products:
             contents = self._contents(cited, entry, lang)
             lines.append(f"{self.name(entry, lang)}的服务内容：{contents}。" if lang == "zh"
                          else f"{self.name(entry, lang)} covers: {contents}.")
-        return self._answer(lines, cited)
+        return self._answer(lines, cited, verdict)
 
     # -- products an older edition had -------------------------------------------------------------
     @cached_property

@@ -106,6 +106,8 @@ def abstain_features(signals: Signals) -> dict[str, float]:
         "named": float(bool(u.products)),
         "lexical": min(top_hit.lexical_score, 3.0) if top_hit else 0.0,
         "dense": top_hit.dense_score if top_hit else 0.0,
+        "catalog_coverage": signals.catalog_coverage,
+        "catalog_own_coverage": signals.catalog_own_coverage,
     }
     for rule in SOFT_RULES:
         values[f"rule_{rule}"] = float(u.abstain_reason == rule)
@@ -183,6 +185,8 @@ class Judged:
     partial: float = 0.0
     partial_literal: float = 0.0
     concepts: int = 0
+    own_coverage: float = 0.0  # the closest clause's share of the concepts that are not name words
+    own_concepts: int = 0
 
 
 def included_features(signals: Signals, product: str, judged: Judged) -> dict[str, float]:
@@ -215,6 +219,8 @@ def included_features(signals: Signals, product: str, judged: Judged) -> dict[st
         "judge_partial": judged.partial,
         "judge_partial_literal": judged.partial_literal,
         "judge_concepts": float(min(judged.concepts, MAX_CONCEPTS)),
+        "judge_own_coverage": judged.own_coverage,
+        "judge_own_concepts": float(min(judged.own_concepts, MAX_CONCEPTS)),
         "nn_included": sum(w for n, w in same if n.example.verdict == "included"),
         "nn_not_included": sum(w for n, w in same if n.example.verdict in ("excluded", "not_listed")),
         "nn_top_included": float(top_same is not None and top_same.example.verdict == "included"),
@@ -275,11 +281,20 @@ class Decider:
             return Decision(abstain=True, abstain_reason="unknown", why=why)
         p_scope = self.models.scope.probability(scope_features(signals))
         why["scope"] = round(p_scope, 3)
-        # A follow-up's form comes from the conversation ("那私有云部署与运维支持服务呢？" after a scope
-        # question), which no example holds: there the understanding of the conversation decides.
-        asks_scope = u.kind == "scope" if u.followup else p_scope >= self.models.scope.threshold
-        if not asks_scope or products[0] == NOTES_ENTRY:
+        # A follow-up's form can come from the conversation ("那私有云部署与运维支持服务呢？" after a scope
+        # question), which no example holds: there the understanding of the conversation also counts. A
+        # follow-up that is itself a yes/no question ("那它会先帮我们做评估吗？还是上来直接就搬") is read
+        # by the fitted model like any other (on the blind1-3 follow-ups: 2 verdicts gained, none lost).
+        fitted_scope = p_scope >= self.models.scope.threshold
+        asks_scope = (u.kind == "scope" or fitted_scope) if u.followup else fitted_scope
+        if not asks_scope:
             return Decision(abstain=False, products=products, why=why)
+        if products[0] == NOTES_ENTRY:
+            # "买了ERP目录上这些就都有吗": the general notes answer such a question as the nearest notes
+            # example with a verdict does (all 15 of the memory's say excluded: the contract decides)
+            clause = self._neighbour_clause(signals, NOTES_ENTRY, ("excluded",), entry_text)
+            return Decision(abstain=False, products=products, verdict="excluded" if clause else None, clause=clause,
+                            why=why)
 
         product = products[0]
         judged = judge(product)

@@ -21,6 +21,11 @@ class Signals:
     memory: ExampleMemory | None = None
     similarities: np.ndarray | None = None  # the question's cosine to every example of `memory`
     masked_similarities: np.ndarray | None = None  # the same with product names masked on both sides
+    # how much of what is asked the top retrieved entry's closest clause names (bot.verdict), all concepts
+    # and those beyond the product's own name: "现场服务包含多少人天" finds 人天 in 「…12 人天或 24 人天…」,
+    # "戴尔服务器硬盘怎么换" finds nothing it asks about
+    catalog_coverage: float = 0.0
+    catalog_own_coverage: float = 0.0
 
     def best(self, mask: np.ndarray, masked: bool = False) -> float:
         """The highest similarity among the examples in `mask` (0 when none)."""

@@ -102,6 +102,10 @@ class ClauseMatch:
     clause: str
     coverage: float
     literal: int = 0  # concepts named in the clause in the question's own words, not a synonym
+    # the same share over the concepts that are not words of the product's own name: "实验室包不包苍穹平台
+    # license" covers 实验室/苍穹/平台 everywhere in 苍穹 PaaS 实验室, and says nothing about the licence
+    own_coverage: float = 0.0
+    own_concepts: int = 0
 
     @property
     def rank(self) -> tuple[float, int, bool]:
@@ -208,7 +212,9 @@ class ScopeJudge:
             else:
                 covered = sum(c in named or c.mentioned_in(delivered) for c in concepts) / len(concepts)
             literal = sum(_mentions(clause, c.label) for c in concepts)
-            match = ClauseMatch(entry, kind, clause, covered, literal)
+            own = [c for c in concepts if c not in named]
+            own_covered = sum(c.mentioned_in(delivered) for c in own) / len(own) if own else 0.0
+            match = ClauseMatch(entry, kind, clause, covered, literal, own_covered, len(own))
             if covered and (best is None or match.rank > best.rank):
                 best = match
         return best

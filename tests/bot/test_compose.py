@@ -224,19 +224,25 @@ def test_two_needs_get_a_service_each(composer: Composer, catalog: Catalog) -> N
 
 
 def test_what_does_p_include_lists_the_items_by_heading_each_cited(composer: Composer, catalog: Catalog) -> None:
+    """Each item led by its heading; a short item whole (上线保障 alone hides 上线切换), a long one by its
+    heading, its clause in the card."""
     upgrade = entry(catalog, "升级服务")
     answer = composer.describe([upgrade], "zh")
     for heading in ("方案制定", "升级测试", "功能测试", "上线保障"):
         assert re.search(rf"「{heading}[^」]*」\[\d+\]", answer.answer), answer.answer  # led by the heading
+    assert "「上线保障：完成正式升级，上线切换」[" in answer.answer
     assert [c.quote for c in answer.citations if c.quote in upgrade.items] == upgrade.items  # full clauses in the cards
-    assert "搭建升级测试环境" not in answer.answer
     assert_one_citation_per_marker(catalog, answer)
+    cloud = entry(catalog, "私有云部署与运维支持服务")
+    answer = composer.describe([cloud], "zh")
+    assert all(f"「{heading}」[" in answer.answer for heading in ("部署方案", "安装部署", "运维支持")), answer.answer
+    assert "资源配置清单" not in answer.answer
 
 
 def test_items_whose_heading_many_entries_share_keep_what_they_do(composer: Composer, catalog: Catalog) -> None:
     """方案执行 / 服务保障 say nothing alone: the item's own words follow them."""
     answer = composer.describe([entry(catalog, "数据库转换服务")], "zh")
-    assert "「调研及方案设计」[" in answer.answer and "「迁移保障」[" in answer.answer
+    assert "「调研及方案设计：调研评估，提供数据库转换方案」[" in answer.answer and "「迁移保障」[" in answer.answer
     assert "「方案执行：提供工具下载及许可授权，执行转换方案」[" in answer.answer
     assert not any(filler in answer.answer for filler in FILLER)
 
@@ -251,9 +257,12 @@ def test_comparison_states_what_is_shared_and_what_only_one_lists(composer: Comp
 
 
 def test_entitlement_quotes_the_general_notes(composer: Composer, catalog: Catalog) -> None:
-    answer = composer.entitlement(entry(catalog, "说明"), [], "zh")
+    answer = composer.entitlement(entry(catalog, "说明"), [], "zh", "excluded")
     assert answer.answer.startswith("不一定。") and "销售合同" in first_sentence(answer)
     assert "明示或暗示" in answer.answer and [c.product for c in answer.citations] == ["说明"]
+    assert answer.verdict == "excluded"
+    unasked = composer.entitlement(entry(catalog, "说明"), [], "zh")  # "服务权益以什么为准": no yes/no asked
+    assert not unasked.answer.startswith("不一定") and unasked.verdict is None and "销售合同" in unasked.answer
 
 
 def test_english_answers_keep_english_names_beside_chinese_quotes(composer: Composer, catalog: Catalog) -> None:

@@ -28,9 +28,9 @@ def _models(tmp_path: Path, **thresholds: float) -> Path:
 
 
 def _signals(*neighbours: Example, products: list[str] | None = None, kind: str = "which",
-             reason: str | None = None, negated: frozenset[str] = frozenset()) -> Signals:
+             reason: str | None = None, negated: frozenset[str] = frozenset(), followup: bool = False) -> Signals:
     u = Understanding(question="q", lang="zh", kind="abstain" if reason else kind, products=products or [],
-                      abstain_reason=reason)
+                      abstain_reason=reason, followup=followup)
     return Signals(u, [Neighbour(e, 0.9 - 0.001 * i) for i, e in enumerate(neighbours)], [], negated)
 
 
@@ -106,3 +106,23 @@ def test_a_neighbours_exclusion_does_not_overrule_a_clause_that_states_it(tmp_pa
     assert decision.verdict == "not_listed"
     decision = _decide(decider, _signals(excluded, products=["升级服务"], kind="scope"), Judged("not_listed"))
     assert (decision.verdict, decision.clause) == ("excluded", "不包含二次开发")
+
+
+@pytest.mark.parametrize("scope_examples, expected", [(True, "included"), (False, None)])
+def test_a_follow_up_the_cues_read_as_which_is_a_scope_question_when_the_fitted_model_says_so(
+        tmp_path: Path, scope_examples: bool, expected: str | None) -> None:
+    """"那它会先帮我们做评估吗？还是上来直接就搬" after a which-service answer: the cues say "which", the
+    scope model (here: neighbours with verdicts) says yes/no; the product comes from the conversation."""
+    decider = Decider(_models(tmp_path))
+    yes = Example(question="a", products=["升级服务"], verdict="included" if scope_examples else None, clause=CLAUSE)
+    decision = _decide(decider, _signals(yes, yes, products=["升级服务"], kind="which", followup=True))
+    assert decision.products[0] == "升级服务" and decision.verdict == expected
+
+
+def test_a_yes_no_question_about_the_general_notes_is_answered_as_its_examples_are(tmp_path: Path) -> None:
+    decider = Decider(_models(tmp_path))
+    notes = Example(question="目录上的服务买了就都有吗", products=["说明"], verdict="excluded", clause="适用范围：……")
+    decision = _decide(decider, _signals(notes, notes, products=["说明"], kind="scope"))
+    assert (decision.products[0], decision.verdict, decision.clause) == ("说明", "excluded", "适用范围：……")
+    unasked = Example(question="服务权益以什么为准", products=["说明"])
+    assert _decide(decider, _signals(unasked, unasked, products=["说明"], kind="entitlement")).verdict is None

@@ -319,9 +319,7 @@ def test_every_marker_has_its_clause_and_every_clause_its_marker(catalog_bot: Ca
 
 @pytest.mark.parametrize("question", [
     "升级服务里会帮我们搭测试环境吗", "历史版本基础运维服务会提供新的安全补丁吗", "系统太慢了怎么办？",
-    # the nearest not-listed example's covered_by points at 应用提升服务, whose long description pushes the
-    # answer to 160 characters; the pointer is wrong too (#11: pointers from neighbours need a closeness bar)
-    pytest.param("性能优化服务包括硬件扩容吗", marks=pytest.mark.xfail(strict=True, reason="neighbour pointer, #11")),
+    "性能优化服务包括硬件扩容吗",
     "我们想把数据库从 SQL Server 换成达梦，找哪个服务"])
 def test_scope_and_which_answers_are_short_and_quote_at_most_three_clauses(catalog_bot: CatalogBot,
                                                                          question: str) -> None:

@@ -127,4 +127,6 @@ def test_kbbot_ingest_reports_examples_whose_clause_changed(fake_home: Path, cat
     path.write_text(edition.model_dump_json(), encoding="utf-8")
     result = CliRunner().invoke(ingest_command, [str(path)])
     assert result.exit_code == 0, result.output
-    assert "1 examples stopped voting" in result.output and "升级会先搭个测试环境吗 (its clause changed" in result.output
+    bundled = sum(e.clause == item for path in bundled_files() for e in read_example_file(path))
+    assert f"\n{bundled + 1} examples stopped voting" in result.output  # the staff example and the bundled ones
+    assert "升级会先搭个测试环境吗 (its clause changed" in result.output

@@ -171,12 +171,16 @@ class CatalogBot:
         count = max(1, len(concepts))
         closest = match if match is not None else (
             self.judge.best_clause(concepts, entry, {"description", "item", "note"}) if concepts else None)
+        # "…add-on starts causing errors, would the service cover it?": "it" is in the background
+        asked = concepts or (self.judge.concepts(u.background_topic) if u.background_topic else [])
+        exclusion = self.judge.best_clause(asked, entry, {"exclusion"}) if asked else None
         return Judged(verdict, match.clause if match else None, match.coverage if match else 0.0,
                       literal=min(1.0, match.literal / count) if match else 0.0,
                       partial=closest.coverage if closest else 0.0,
                       partial_literal=min(1.0, closest.literal / count) if closest else 0.0,
                       concepts=len(concepts), own_coverage=closest.own_coverage if closest else 0.0,
-                      own_concepts=closest.own_concepts if closest else 0)
+                      own_concepts=closest.own_concepts if closest else 0,
+                      closest_exclusion=exclusion.clause if exclusion else None)
 
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Context:

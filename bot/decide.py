@@ -187,6 +187,8 @@ class Judged:
     concepts: int = 0
     own_coverage: float = 0.0  # the closest clause's share of the concepts that are not name words
     own_concepts: int = 0
+    # the exclusion clause that names most of what is asked beyond the product's name, even below the bar
+    closest_exclusion: str | None = None
 
 
 def included_features(signals: Signals, product: str, judged: Judged) -> dict[str, float]:
@@ -311,7 +313,10 @@ class Decider:
         # "以实际约定为准" as a no)
         excluded = self._neighbour_clause(signals, product, ("excluded",), entry_text) if judged.verdict != "included" else None
         if excluded and any(compact(excluded) in compact(x) or compact(x) in compact(excluded) for x in exclusions(product)):
-            return Decision(abstain=False, products=products, verdict="excluded", clause=excluded, why=why)
+            # the neighbours decide that it is a no; which exclusion says so is the one naming what was asked
+            # ("a third-party plugin" -> 不包含二次开发及第三方产品导致的问题, not the neighbour's 不包含…补丁)
+            return Decision(abstain=False, products=products, verdict="excluded",
+                            clause=judged.closest_exclusion or excluded, why=why)
         return Decision(abstain=False, products=products, verdict="not_listed", pointer=self._pointer(signals, product),
                         why=why)
 

@@ -126,3 +126,13 @@ def test_a_yes_no_question_about_the_general_notes_is_answered_as_its_examples_a
     assert (decision.products[0], decision.verdict, decision.clause) == ("说明", "excluded", "适用范围：……")
     unasked = Example(question="服务权益以什么为准", products=["说明"])
     assert _decide(decider, _signals(unasked, unasked, products=["说明"], kind="entitlement")).verdict is None
+
+
+def test_a_no_from_the_neighbours_quotes_the_exclusion_that_names_what_was_asked(tmp_path: Path) -> None:
+    """The neighbours say it is excluded; of the entry's exclusions the one naming the asked thing is quoted."""
+    decider = Decider(_models(tmp_path))
+    excluded = Example(question="z", products=["升级服务"], verdict="excluded", clause="不包含二次开发")
+    judged = Judged("not_listed", closest_exclusion="不包含第三方产品")
+    decision = decider.decide(_signals(excluded, products=["升级服务"], kind="scope"), judge=lambda product: judged,
+                              entry_text=TEXTS.get, exclusions=lambda product: ["不包含二次开发", "不包含第三方产品"])
+    assert (decision.verdict, decision.clause) == ("excluded", "不包含第三方产品")

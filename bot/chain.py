@@ -156,12 +156,16 @@ class CatalogBot:
         return self._signal_steps({"question": question, "history": _turns(history),
                                    "exclude_writers": tuple(exclude_writers)})
 
+    def _asked(self, u: Understanding) -> str:
+        """What the question asks about: the understood topic, else its scope topic."""
+        return u.topic or scope_topic(u.question, self._mentions(u.question), u.lang)[1]
+
     def judged(self, context: Context, product: str) -> Judged:
         """The clause judge on the asked part of the question; a condition in the background may still
         meet an exclusion."""
         u = context.understanding
         entry = self._entries[product]
-        topic = u.topic or scope_topic(u.question, self._mentions(u.question), u.lang)[1]
+        topic = self._asked(u)
         verdict, match = self.judge.judge(topic, entry)
         if verdict != "excluded" and u.background_topic:
             in_background = self.judge.judge(u.background_topic, entry)
@@ -270,9 +274,7 @@ class CatalogBot:
         """The clause judge's closest clause of the top retrieved entry: (coverage, own_coverage)."""
         if not hits or hits[0].entry.product not in self._entries:
             return 0.0, 0.0
-        topic = understanding.topic or scope_topic(understanding.question, self._mentions(understanding.question),
-                                                   understanding.lang)[1]
-        concepts = self.judge.concepts(topic)
+        concepts = self.judge.concepts(self._asked(understanding))
         match = self.judge.best_clause(concepts, self._entries[hits[0].entry.product], {"description", "item", "note"}) \
             if concepts else None
         return (match.coverage, match.own_coverage) if match else (0.0, 0.0)
@@ -350,9 +352,8 @@ class CatalogBot:
         pointers: list[Quote] = []
         if verdict == "not_listed":
             pointer = self._entries.get(decision.pointer or "")
-            topic = u.topic or scope_topic(u.question, self._mentions(u.question), u.lang)[1]
             pointers = ([Quote(pointer, self._closest_clause(context, pointer))] if pointer
-                        else self._pointer(topic, entry))
+                        else self._pointer(self._asked(u), entry))
         closest = self._closest_clause(context, entry) if verdict == "not_listed" else None
         return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest, u.question)
 

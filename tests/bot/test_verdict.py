@@ -106,3 +106,12 @@ def test_the_asked_action_must_be_in_the_clause_not_only_its_objects(judge, entr
 def test_the_customers_own_system_names_are_not_what_is_asked(judge, entry):
     assert judge.judge("二开的接口跟OA对接老出问题", entry("定制开发维护服务"))[0] == "included"
     assert judge.judge("OA 系统采购", entry("定制开发维护服务"))[0] == "not_listed"
+
+
+def test_own_coverage_counts_only_what_is_asked_beyond_the_products_name(judge, entry):
+    """实验室 and 苍穹 are words of 苍穹 PaaS 实验室's name, covered by every clause; the licence is not."""
+    lab = entry("苍穹 PaaS 实验室")
+    match = judge.best_clause(judge.concepts("实验室 苍穹 license"), lab, {"description", "item"})
+    assert match is not None and match.coverage > match.own_coverage == 0.0
+    backup = judge.best_clause(judge.concepts("数据备份"), entry("私有云部署与运维支持服务"), {"item"})
+    assert backup.own_coverage == backup.coverage == 1.0 and backup.own_concepts == 1

@@ -141,6 +141,9 @@ class ScopeJudge:
             if _norm(term):
                 self._terms_by_first_char.setdefault(_norm(term)[0], []).append(index)
         self._pos_words = frozenset(_norm(w) for w in user_words if not _LATIN_TERM.match(w.lower()))
+        # an answer reads one topic's concepts up to three times (the decline model's coverage, the verdict,
+        # the included model's features): split it once
+        self.concepts = lru_cache(maxsize=1024)(self._concepts)
 
     def glossary_terms(self, text: str) -> list[str]:
         """The glossary and English-term words the text uses (single characters too: 慢, 卡)."""
@@ -169,9 +172,9 @@ class ScopeJudge:
                 words.append(word)
         return list(dict.fromkeys(words))
 
-    def concepts(self, topic: str) -> list[Concept]:
+    def _concepts(self, topic: str) -> tuple[Concept, ...]:
         """Glossary groups the topic mentions, then its remaining content words, each as a concept (the
-        customer's own "按审计要求" is the purpose, not the thing asked about)."""
+        customer's own "按审计要求" is the purpose, not the thing asked about); `concepts` is its cache."""
         rest = ITSELF.sub(" ", PURPOSE.sub(" ", topic)).lower()
         found: list[Concept] = []
         normalised = _norm(rest)
@@ -185,9 +188,9 @@ class ScopeJudge:
             merged.setdefault(concept.variants, concept)
         for word in self.content_words(rest):
             merged.setdefault(frozenset([word]), Concept(word, frozenset([word])))
-        return list(merged.values())
+        return tuple(merged.values())
 
-    def best_clause(self, concepts: list[Concept], entry: Entry, kinds: set[str], itself: bool = False,
+    def best_clause(self, concepts: Sequence[Concept], entry: Entry, kinds: set[str], itself: bool = False,
                     for_us: bool = False) -> ClauseMatch | None:
         """The clause covering most concepts; a concept in the product's own name is covered everywhere,
         except when the question asks about the activity `itself` (then a concept must be what a clause
@@ -235,7 +238,7 @@ class ScopeJudge:
             return "included", inclusion
         return "not_listed", None
 
-    def _action_covered(self, topic: str, concepts: list[Concept], match: ClauseMatch) -> bool:
+    def _action_covered(self, topic: str, concepts: Sequence[Concept], match: ClauseMatch) -> bool:
         """The action asked for ("招聘技术人才": 招聘) must be in the clause: its objects alone (技术, 人才)
         can appear in a clause about a different action."""
         action = self.asked_action(topic)
@@ -335,7 +338,7 @@ def _without_name_words(clause: str, entry: Entry) -> str:
     return clause
 
 
-def _negated(clause: str, concepts: list[Concept]) -> bool:
+def _negated(clause: str, concepts: Sequence[Concept]) -> bool:
     """A concept that appears only after 不包含/不含 inside an item is excluded there, not included."""
     match = EXCLUSION_MARKER.search(clause)
     if not match:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Literal
 
 from pydantic import BaseModel
@@ -183,10 +184,25 @@ def _remove_spans(text: str, mentions: list[ProductMatch]) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _terms_holding_scaffold() -> re.Pattern[str] | None:
+    """Glossary and catalog terms with a scaffold word inside ("end of life", "number of users", "in person"):
+    an English topic keeps them whole, or "end of life" would be asked about as "end life"."""
+    from bot.verdict import load_catalog_terms
+    from kb.lexical import load_glossary
+
+    phrases = {term.lower() for group in [*load_glossary(), *load_catalog_terms()] for term in group if " " in term.strip()}
+    held = sorted((p for p in phrases if _EN_SCAFFOLD.search(p)), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, held)) + r")\b", re.IGNORECASE) if held else None
+
+
 def _strip_scaffold(text: str, lang: Lang) -> str:
     if lang == "en":
+        held = _terms_holding_scaffold()
+        if held:  # joined by "_" (a word character, so no scaffold word matches inside), then restored
+            text = held.sub(lambda m: m.group().replace(" ", "_"), text)
         text = _EN_SCAFFOLD.sub(" ", text)
-        return " ".join(_PUNCT.sub(" ", text).split())
+        return " ".join(_PUNCT.sub(" ", text).split()).replace("_", " ")
     for word in _SCAFFOLD:
         text = text.replace(word, " ")
     parts = []

@@ -44,7 +44,8 @@ CUES = {
 # a statement that asks nothing, continues nothing and names no cue
 NEUTRAL = "2025年7月1日发布。"
 # groups that are word sets, not cues (membership tests in code), and the one that matches any text
-WORD_SETS = {"head_end", "scaffold", "scaffold_edge", "scaffold_edge_keep", "generic", "modals", "stopwords", "words_across_name_end"}
+WORD_SETS = {"head_end", "scaffold", "scaffold_edge", "scaffold_edge_keep", "generic", "modals", "stopwords", "en_stopwords",
+             "words_across_name_end"}
 MATCHES_ANYTHING = {"ellipsis"}
 
 

@@ -21,7 +21,7 @@ from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
 from bot.signals import Signals
 from bot.understand import WHICH, Understanding, scope_topic, understand
-from bot.verdict import ClauseMatch, ScopeJudge, load_catalog_terms
+from bot.verdict import ClauseMatch, ScopeJudge, carved_out, load_catalog_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -35,6 +35,8 @@ NEGATED = cue("negated")  # cue vocabularies: data/language.yaml
 NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = cue("quantity")
+# a number an entry states ("不超过 12 人天"), not the marker of a numbered item ("1）", "（2）", "3、")
+STATED_AMOUNT = re.compile(r"(?<![（(\d])\d+(?![\d）)、.])")
 # "A 和 B 分别找哪个服务" / "which services handle A and B respectively": the needs come before the cue,
 # separated by conjunctions or commas.
 RESPECTIVELY = cue("respectively")
@@ -184,7 +186,9 @@ class CatalogBot:
                       partial_literal=min(1.0, closest.literal / count) if closest else 0.0,
                       concepts=len(concepts), own_coverage=closest.own_coverage if closest else 0.0,
                       own_concepts=closest.own_concepts if closest else 0,
-                      closest_exclusion=exclusion.clause if exclusion else None)
+                      closest_exclusion=exclusion.clause if exclusion else None,
+                      exclusion_coverage=exclusion.own_coverage if exclusion else 0.0,
+                      carved_out=bool(closest and concepts and carved_out(closest.clause, concepts)))
 
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Context:
@@ -226,11 +230,11 @@ class CatalogBot:
     def _sibling_with_quantity(self, match: ProductMatch, text: str) -> ProductMatch:
         """"现场服务一共给几天": a question about a quantity, naming a product whose longer sibling
         (现场服务包) is the one that states a number, is about the sibling."""
-        if not QUANTITY.search(text) or re.search(r"\d", match.entry.text):
+        if not QUANTITY.search(text) or STATED_AMOUNT.search(match.entry.text):
             return match
         siblings = [entry for entry in self.catalog.entries
                     if entry.id != match.entry.id and compact(entry.id).startswith(compact(match.entry.id))
-                    and re.search(r"\d", entry.text)]
+                    and STATED_AMOUNT.search(entry.text)]
         return match.model_copy(update={"entry": siblings[0]}) if len(siblings) == 1 else match
 
     def _without_negated(self, text: str) -> str:
@@ -267,8 +271,18 @@ class CatalogBot:
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
         masked = memory.similarities(self.kb.embed_query(masked_question), context.exclude_writers, masked=True)
         context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked,
-                                  *self._catalog_coverage(understanding, context.hits))
+                                  *self._catalog_coverage(understanding, context.hits),
+                                  amount_stated=self._amount_stated(understanding, context.hits))
         return context
+
+    def _amount_stated(self, understanding: Understanding, hits: Sequence[EntryHit]) -> float:
+        """1 when the question asks for an amount and the product it names (else the top retrieved one)
+        states a number."""
+        if not QUANTITY.search(understanding.question):
+            return 0.0
+        about = understanding.products[0] if understanding.products else (hits[0].entry.product if hits else None)
+        entry = self._entries.get(about) if about else None
+        return float(bool(entry and STATED_AMOUNT.search(entry.text)))
 
     def _catalog_coverage(self, understanding: Understanding, hits: Sequence[EntryHit]) -> tuple[float, float]:
         """The clause judge's closest clause of the top retrieved entry: (coverage, own_coverage)."""
@@ -354,7 +368,8 @@ class CatalogBot:
             pointer = self._entries.get(decision.pointer or "")
             pointers = ([Quote(pointer, self._closest_clause(context, pointer))] if pointer
                         else self._pointer(self._asked(u), entry))
-        closest = self._closest_clause(context, entry) if verdict == "not_listed" else None
+        # not listed: the limit the decision found (「具体服务内容以实际约定为准」), else the nearest clause
+        closest = (decision.clause or self._closest_clause(context, entry)) if verdict == "not_listed" else None
         return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest, u.question)
 
     def _closest_clause(self, context: Context, entry: Entry) -> str:

@@ -26,6 +26,9 @@ class Signals:
     # "戴尔服务器硬盘怎么换" finds nothing it asks about
     catalog_coverage: float = 0.0
     catalog_own_coverage: float = 0.0
+    # the question asks for an amount (几天, 多少人天, how many) and the product it is about states a number:
+    # "现场服务包最多多少人天" is answered by 「不超过 12 人天或 24 人天」, "组织拆分要多少人天" by no entry
+    amount_stated: float = 0.0
 
     def best(self, mask: np.ndarray, masked: bool = False) -> float:
         """The highest similarity among the examples in `mask` (0 when none)."""

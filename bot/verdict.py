@@ -31,6 +31,7 @@ _SKIP_TAGS = ("nr", "ad", "an")
 # (data/language.yaml, like every cue below).
 _MODALS = frozenset(words("modals"))
 _GENERIC = frozenset(words("generic"))
+_EN_STOPWORDS = frozenset(words("en_stopwords"))  # "before", "within", "or": never what is asked
 # "根据客户业务需求…", "按财务审计要求…": the need a clause starts from is not what it delivers, so a
 # question about that need ("包含财务审计本身吗", "会帮我们确定业务需求吗") must not read it as a yes.
 PURPOSE = cue("purpose", ignore_case=False)
@@ -168,7 +169,10 @@ class ScopeJudge:
                 continue  # quantities matter ("50 人天"), counting words (一些, 两个) do not
             if len(word) == 2 and word[0] in _MODALS and word not in self._corpus:
                 continue  # 能出, 会给: a modal glued to a verb by the tokenizer (会计 is in the catalog, kept)
-            if _LATIN_TERM.match(word) or len(word) >= 2:
+            if _LATIN_TERM.match(word):
+                if len(word) >= 2 and word not in _EN_STOPWORDS:  # "e.g." and "O&M" leave single letters
+                    words.append(word)
+            elif len(word) >= 2:
                 words.append(word)
         return list(dict.fromkeys(words))
 
@@ -336,6 +340,16 @@ def _without_name_words(clause: str, entry: Entry) -> str:
     for start in range(len(name) - 1):
         clause = clause.replace(name[start : start + 2], " ")
     return clause
+
+
+def carved_out(clause: str, concepts: Sequence[Concept]) -> bool:
+    """Something asked is named only after the clause's exclusion marker: 「…如安全补丁…（注：不含已退出产品
+    生命周期的金蝶产品）」 grants patches and carves out end-of-life products."""
+    match = EXCLUSION_MARKER.search(clause)
+    if not match:
+        return False
+    head, tail = clause[: match.start()], clause[match.end() :]
+    return any(c.mentioned_in(tail) and not c.mentioned_in(head) for c in concepts)
 
 
 def _negated(clause: str, concepts: Sequence[Concept]) -> bool:

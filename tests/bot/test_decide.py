@@ -136,3 +136,29 @@ def test_a_no_from_the_neighbours_quotes_the_exclusion_that_names_what_was_asked
     decision = decider.decide(_signals(excluded, products=["升级服务"], kind="scope"), judge=lambda product: judged,
                               entry_text=TEXTS.get, exclusions=lambda product: ["不包含二次开发", "不包含第三方产品"])
     assert (decision.verdict, decision.clause) == ("excluded", "不包含第三方产品")
+
+
+def test_a_limit_that_excludes_nothing_is_no_no(tmp_path: Path) -> None:
+    """Neighbours that call something excluded with 「具体服务内容以实际约定为准」 make it "not confirmed",
+    quoting that limit: it is no exclusion (on blind1-9 it said "No" to 渗透测试, which the entry lists)."""
+    decider = Decider(_models(tmp_path))
+    hedge = "具体服务内容以实际约定为准"
+    texts = {"升级服务": f"……{CLAUSE}……{hedge}"}
+    excluded = Example(question="z", products=["升级服务"], verdict="excluded", clause=hedge)
+    decision = decider.decide(_signals(excluded, products=["升级服务"], kind="scope"),
+                              judge=lambda product: Judged("not_listed"), entry_text=texts.get,
+                              exclusions=lambda product: [hedge])
+    assert (decision.verdict, decision.clause) == ("not_listed", hedge)
+
+
+@pytest.mark.parametrize("reason, named, declined", [(None, True, False), ("price", True, True), (None, False, True)])
+def test_an_amount_a_named_entry_states_is_answered_whatever_the_neighbours_say(
+        tmp_path: Path, reason: str | None, named: bool, declined: bool) -> None:
+    """"现场服务包最多多少人天": declining neighbours do not decline it; its price, or an amount of no named
+    product, they still do."""
+    decider = Decider(_models(tmp_path))
+    price = Example(question="x", abstain=True)
+    signals = _signals(price, price, products=["现场服务包"] if named else [], kind="describe")
+    signals.understanding.abstain_reason = reason
+    signals.amount_stated = 1.0
+    assert _decide(decider, signals).abstain is declined

@@ -115,3 +115,30 @@ def test_own_coverage_counts_only_what_is_asked_beyond_the_products_name(judge, 
     assert match is not None and match.coverage > match.own_coverage == 0.0
     backup = judge.best_clause(judge.concepts("数据备份"), entry("私有云部署与运维支持服务"), {"item"})
     assert backup.own_coverage == backup.coverage == 1.0 and backup.own_concepts == 1
+
+
+def test_english_function_words_and_single_letters_are_no_concepts(judge):
+    """"before the move", "e.g.": of an English topic only what is asked counts (a glossary term first,
+    so "move" stays; "system" is a scikit-learn stop word, and the customer's own)."""
+    labels = [c.label for c in judge.concepts("assessment existing system before move e g")]
+    assert labels == ["assessment", "move"]
+
+
+def test_the_english_stop_words_are_scikit_learns():
+    """data/language.yaml holds a copy (serving does not import scikit-learn); it must not drift."""
+    from sklearn.feature_extraction._stop_words import ENGLISH_STOP_WORDS
+
+    from kb.language import words
+
+    assert set(words("en_stopwords")) == set(ENGLISH_STOP_WORDS)
+
+
+def test_what_a_clause_carves_out_after_its_exclusion_marker(judge, entry):
+    """「…如安全补丁…（注：不含已退出产品生命周期的金蝶产品）」 grants patches and carves out end-of-life
+    products: asking for both meets the carve-out, asking for patches alone does not."""
+    from bot.verdict import carved_out
+
+    security = entry("安全防护服务")
+    clause = next(c for c in security.text.split("。") if "不含已退出" in c)
+    assert carved_out(clause, judge.concepts("security patches products lifecycle"))
+    assert not carved_out(clause, judge.concepts("安全补丁"))

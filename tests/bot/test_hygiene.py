@@ -22,3 +22,13 @@ def test_length_cap():
     clean_question("问" * MAX_QUESTION_CHARS)
     with pytest.raises(QuestionTooLong, match="limit"):
         clean_question("问" * (MAX_QUESTION_CHARS + 1))
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("定制開發維護服務有沒有包含客製化功能造成的資料問題？", "定制开发维护服务有没有包含客制化功能造成的数据问题?"),
+    ("現場服務包最多幾天", "现场服务包最多几天"),
+    ("客户资料要清理,升级服务包括吗", "客户资料要清理,升级服务包括吗"),  # simplified stays as typed
+    ("Does the upgrade include data migration?", "Does the upgrade include data migration?"),
+])
+def test_traditional_characters_are_read_as_simplified(question, expected):
+    assert clean_question(question) == expected

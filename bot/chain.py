@@ -159,8 +159,11 @@ class CatalogBot:
                                    "exclude_writers": tuple(exclude_writers)})
 
     def _asked(self, u: Understanding) -> str:
-        """What the question asks about: the understood topic, else its scope topic."""
-        return u.topic or scope_topic(u.question, self._mentions(u.question), u.lang)[1]
+        """What the question asks about: the understood topic, else its scope topic, and the rest of the
+        question when nothing that names a thing follows the asking verb ("升级那天你们的人管不管的？上线切换那一下
+        是不是也在服务里面？", "二开功能老报错 定制开发维护管不管修")."""
+        topic = u.topic or scope_topic(u.question, self._mentions(u.question), u.lang)[1]
+        return topic if self.judge.concepts(topic) or not u.background_topic else u.background_topic
 
     def judged(self, context: Context, product: str) -> Judged:
         """The clause judge on the asked part of the question; a condition in the background may still

@@ -148,6 +148,8 @@ class ProductMatcher:
             start, end, distance = window
             if distance == 0 or (alias.stem and alias.stem not in squeezed[start:end]):
                 continue
+            if _stem_then_other_words(alias.text, squeezed[start:end]):
+                continue  # "定制开发维护管不管修": the stem 定制开发维护 (matched as such) and 管不, no typo of 服务
             score = (FUZZY_SCORE if alias.kind == "exact" else FUZZY_STEM_SCORE) - 0.05 * (distance - 1)
             found.append((alias, positions[start], positions[end - 1] + 1, score, "fuzzy"))
         return found
@@ -167,6 +169,12 @@ class ProductMatcher:
                     score = FUZZY_SCORE * aligned.score / 100
                     found.append((alias, aligned.dest_start, aligned.dest_end, score, "fuzzy"))
         return found
+
+
+def _stem_then_other_words(name: str, window: str) -> bool:
+    """The window is the name's stem followed by words that keep nothing of its 服务 suffix."""
+    stem = _strip_suffix(name, SUFFIX)
+    return bool(stem) and window.startswith(stem) and not set(window[len(stem) :]) & set(SUFFIX)
 
 
 def _pinyin(text: str) -> tuple[list[str], list[int]]:

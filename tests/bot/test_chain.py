@@ -375,3 +375,10 @@ def test_the_pipeline_is_a_langchain_runnable_that_answers_as_ask_does(catalog_b
 def test_an_amount_is_stated_only_by_an_entry_that_states_a_number(catalog_bot: CatalogBot, question: str,
                                                                     stated: float) -> None:
     assert catalog_bot.signals(question).signals.amount_stated == stated
+
+
+def test_a_question_asked_after_its_product_sentence_is_judged_on_the_rest(catalog_bot: CatalogBot) -> None:
+    """Nothing follows the asking verb of the sentence that names the product: the thing asked about is in
+    the next sentence."""
+    u = catalog_bot.signals("升级那天你们的人管不管的？上线切换那一下是不是也在服务里面？").signals.understanding
+    assert "上线切换" in catalog_bot._asked(u)

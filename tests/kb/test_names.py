@@ -39,6 +39,13 @@ def test_the_longest_name_wins_and_a_name_does_not_end_inside_a_word(matcher):
     assert products(matcher, "现场服务包括电话支持吗") == ["现场服务"]
 
 
+def test_a_stem_followed_by_other_words_is_the_stem_not_a_typo_of_the_name(matcher):
+    """"定制开发维护管不管修" names 定制开发维护 (the stem), not 定制开发维护服务 misspelt as 定制开发维护管不."""
+    [match] = matcher.match("二开功能老报错 定制开发维护管不管修")
+    assert (match.text, match.entry.product) == ("定制开发维护", "定制开发维护服务")
+    assert matcher.match("定制开发维护服物")[0].text == "定制开发维护服物"  # a typo of 服务 still is one
+
+
 def test_several_names_are_all_found_best_first(matcher):
     found = matcher.match("培训服务和苍穹 PaaS 实验室有什么差别，还有性能优话")
     assert [m.entry.id for m in found][:2] == ["培训服务", "苍穹PaaS实验室"]

@@ -26,6 +26,7 @@ from kb.language import compact
 from kb.models import VersionInfo
 from bot.models import Answer, Citation, Verdict
 from bot.understand import WHICH, AbstainReason, Lang
+from bot.verdict import EXCLUSION_MARKER
 
 DEFAULT_SUPPORT_CONTACT = {
     "zh": "请联系金蝶客户服务或您的客户经理",
@@ -341,11 +342,17 @@ class Composer:
             quote = self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
             opening = f"：{quote}。" if lang == "zh" else f": {quote}."
         items = self._items(cited, entry, lang, whole=True)
+        # what the entry says it does not include, when an item's label hides it (历史版本基础运维服务's
+        # 「不包含二次开发及第三方产品导致的问题」 sits inside its second item): scope and exclusions
+        excluded = [x for x in entry.exclusions if EXCLUSION_MARKER.search(x) and self.quoted(x) not in items]
+        limits = ("、" if lang == "zh" else ", ").join(self._quote(cited, entry, x) for x in excluded)
         if lang == "en":
-            return f"{name}{opening} It covers {len(entry.items)} items: {items}." if lead else \
+            line = f"{name}{opening} It covers {len(entry.items)} items: {items}." if lead else \
                 f"{name} covers {len(entry.items)} items: {items}."
-        return f"{name}{opening}服务内容有 {len(entry.items)} 项：{items}。" if lead else \
+            return f"{line} It also states {limits}." if limits else line
+        line = f"{name}{opening}服务内容有 {len(entry.items)} 项：{items}。" if lead else \
             f"{name}的服务内容有 {len(entry.items)} 项：{items}。"
+        return f"{line}另写明{limits}。" if limits else line
 
     def compare(self, entries: Sequence[Entry], lang: Lang) -> Answer:
         """Each product in a line (its purpose, else what it lists); when they share item headings, what

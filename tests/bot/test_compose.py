@@ -352,3 +352,13 @@ def test_a_product_a_newer_edition_removed_is_named_as_removed(tmp_path) -> None
         assert "培训服务" in answer.answer and "2026-01-01" in answer.answer, answer.answer
     assert "已" in bot.ask("培训服务是什么").answer and "removed" in bot.ask("What does 培训服务 include?").answer
     assert bot.ask("数据迁移服务是什么").citations[0].product == "数据迁移服务"  # the others are answered as before
+
+
+def test_what_an_entry_includes_also_says_what_it_states_it_does_not(composer: Composer, catalog: Catalog) -> None:
+    """Scope and exclusions: an exclusion inside an item whose label hides it is quoted on its own."""
+    legacy = entry(catalog, "历史版本基础运维服务")
+    answer = composer.describe([legacy], "zh")
+    assert "「不包含二次开发及第三方产品导致的问题」" in answer.answer
+    assert_one_citation_per_marker(catalog, answer)
+    upgrade = composer.describe([entry(catalog, "升级服务")], "zh")
+    assert "另写明" not in upgrade.answer  # nothing it excludes

@@ -162,6 +162,8 @@ SENTENCE_END = re.compile(r"[。！!？?；;\n]+|\.(?:\s+|$)")
 CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+|\.(?:\s+|$)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # The verb after which a scope question names what it asks about ("…服务里包括方案吗").
 ASKING_VERB = cue("asking_verb")
+# "…吗，还是…", "…, or just …?": the topic ends before the second alternative
+ALTERNATIVE = cue("alternative")
 
 
 def _asked_part(text: str, focus: ProductMatch) -> str:
@@ -172,8 +174,11 @@ def _asked_part(text: str, focus: ProductMatch) -> str:
     sentence_start, sentence_end = starts[-1], (ends[0] if ends else len(text))
     if not text[focus.end : sentence_end].strip(" ?？"):
         sentence_end = len(text)  # "…，升级服务呢?" style: the product closes its sentence
+    alternative = ALTERNATIVE.search(text, focus.end, sentence_end)
+    if alternative:
+        sentence_end = alternative.start()
     verb = ASKING_VERB.search(text, focus.end, sentence_end)
-    if verb and text[verb.end() : sentence_end].strip(" ?？"):
+    if verb and text[verb.end() : sentence_end].strip(" ?？,，"):
         return text[verb.end() : sentence_end]
     return text[sentence_start : focus.start] + " " + text[focus.end : sentence_end]
 

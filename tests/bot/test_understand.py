@@ -89,6 +89,14 @@ def test_an_english_topic_keeps_glossary_terms_that_hold_a_scaffold_word(questio
     assert ask(question, find_mentions).topic == topic
 
 
+@pytest.mark.parametrize("question, topic", [
+    ("Does the 云审计服务 actually extract the data for our auditors, or just advise?", "actually extract data auditors"),
+    ("维护性开发服务包括老二开功能的日常维护吗，还是那是定制开发维护服务的事", "老二开功能的日常维护"),
+])
+def test_the_second_alternative_of_an_either_or_question_is_not_asked_about(question, topic, find_mentions):
+    assert ask(question, find_mentions).topic == topic
+
+
 def test_product_after_included_in_is_the_one_asked_about(find_mentions):
     u = ask("Is data migration included in the upgrade service?", find_mentions)
     assert u.products[0] == "升级服务"

@@ -191,7 +191,8 @@ class CatalogBot:
                       own_concepts=closest.own_concepts if closest else 0,
                       closest_exclusion=exclusion.clause if exclusion else None,
                       exclusion_coverage=exclusion.own_coverage if exclusion else 0.0,
-                      carved_out=bool(closest and concepts and carved_out(closest.clause, concepts)))
+                      carved_out=bool(closest and concepts and carved_out(closest.clause, concepts)),
+                      named_heading=self.judge.named_heading(concepts, entry) if concepts else None)
 
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Context:

@@ -20,7 +20,7 @@ from typing import Protocol
 from rapidfuzz import fuzz
 
 from ingest.models import Catalog, Entry
-from kb.chunks import split_sentences
+from kb.chunks import heading, split_sentences
 from kb.errors import KBError
 from kb.language import compact
 from kb.models import VersionInfo
@@ -53,7 +53,6 @@ COMMON_SHARE = 1 / 3  # a word pair in more entries than this says nothing about
 PROBLEM_CHARACTERS = 20  # the most characters of the customer's own words a which-service answer repeats
 _SEGMENT_END = re.compile(r"[，。；：,;:]")
 _GIST_END = re.compile(r"[，。；,;（(]")
-_HEADING = re.compile(r"^([^：:，。；;,]{2,12})[：:]")
 _TRAILING = "；;。.：:，, \n\t"
 # Where a question's clauses end: punctuation, or a space between two Chinese characters ("老系统数据导到
 # 新系统 用哪个服务"); a space inside Latin text ("SQL Server") is not one.
@@ -98,12 +97,6 @@ class Removed:
 def bare(text: str) -> str:
     """A clause without its closing punctuation, to quote inside a sentence."""
     return text.strip().rstrip(_TRAILING)
-
-
-def heading(item: str) -> str | None:
-    """An item's heading (方案制定 in 方案制定：…), None when it has none."""
-    match = _HEADING.match(item.strip())
-    return match.group(1) if match else None
 
 
 def shared_headings(catalog: Catalog) -> set[str]:

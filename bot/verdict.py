@@ -15,7 +15,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from ingest.models import Entry
-from kb.chunks import entry_clauses
+from kb.chunks import entry_clauses, heading
 from kb.language import cue, read_yaml, words
 from bot.models import Verdict
 
@@ -225,6 +225,16 @@ class ScopeJudge:
             if covered and (best is None or match.rank > best.rank):
                 best = match
         return best
+
+    def named_heading(self, concepts: Sequence[Concept], entry: Entry) -> str | None:
+        """The item whose heading names, in the customer's own words, everything asked beyond the product's
+        name ("环境部署服务包括安装部署吗": 「安装部署：…」)."""
+        name = _norm(entry.product)
+        own = [c for c in concepts if not any(len(v) >= 2 and v in name for v in c.variants)]
+        if not own:
+            return None
+        return next((item for item in entry.items
+                     if (label := heading(item)) and all(_mentions(label, c.label) for c in own)), None)
 
     def judge(self, topic: str, entry: Entry) -> tuple[Verdict, ClauseMatch | None]:
         """The verdict for `topic` in `entry`, with the clause that decides it (None for not_listed)."""

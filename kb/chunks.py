@@ -12,6 +12,16 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _LEAD_IN = re.compile(r"^(具体)?服务内容(包括|如下)[：:]?$")  # "contents include:" says nothing by itself
 
 
+
+_HEADING = re.compile(r"^([^：:，。；;,]{2,12})[：:]")
+
+
+def heading(item: str) -> str | None:
+    """An item's heading (方案制定 in 方案制定：…), None when it has none."""
+    match = _HEADING.match(item.strip())
+    return match.group(1) if match else None
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 

@@ -162,3 +162,14 @@ def test_an_amount_a_named_entry_states_is_answered_whatever_the_neighbours_say(
     signals.understanding.abstain_reason = reason
     signals.amount_stated = 1.0
     assert _decide(decider, signals).abstain is declined
+
+
+def test_an_item_named_by_its_heading_is_a_yes_whatever_the_neighbours_say(tmp_path: Path) -> None:
+    decider = Decider(_models(tmp_path))
+    no = Example(question="b", products=["升级服务"], verdict="not_listed")
+    named = Judged("included", CLAUSE, 1.0, named_heading=CLAUSE)
+    decision = _decide(decider, _signals(no, no, products=["升级服务"], kind="scope"), named)
+    assert (decision.verdict, decision.clause) == ("included", CLAUSE)
+    # ...not when the question also meets an exclusion
+    carved = Judged("not_listed", named_heading=CLAUSE, exclusion_coverage=0.5)
+    assert _decide(decider, _signals(no, no, products=["升级服务"], kind="scope"), carved).verdict == "not_listed"

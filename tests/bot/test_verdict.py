@@ -142,3 +142,12 @@ def test_what_a_clause_carves_out_after_its_exclusion_marker(judge, entry):
     clause = next(c for c in security.text.split("。") if "不含已退出" in c)
     assert carved_out(clause, judge.concepts("security patches products lifecycle"))
     assert not carved_out(clause, judge.concepts("安全补丁"))
+
+
+def test_an_item_named_by_its_own_heading(judge, entry):
+    """"环境部署服务包括安装部署吗" names 「安装部署：…」 by its heading; the product's own name words do not count,
+    and a word beyond the heading leaves it unnamed."""
+    deploy = entry("环境部署服务")
+    assert judge.named_heading(judge.concepts("安装部署"), deploy).startswith("安装部署：")
+    assert judge.named_heading(judge.concepts("安装部署 硬件采购"), deploy) is None
+    assert judge.named_heading(judge.concepts("环境"), deploy) is None  # only the product's name

@@ -35,6 +35,8 @@ NEGATED = cue("negated")  # cue vocabularies: data/language.yaml
 NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = cue("quantity")
+DELEGATED = cue("delegated")  # "金蝶全包，我们不用派人？": all of the work asked of Kingdee
+SHARED_WORK = cue("shared_work")  # 联合, 协助, 共同…: a clause's work done with the customer
 # a number an entry states ("不超过 12 人天"), not the marker of a numbered item ("1）", "（2）", "3、")
 STATED_AMOUNT = re.compile(r"(?<![（(\d])\d+(?![\d）)、.])")
 # "A 和 B 分别找哪个服务" / "which services handle A and B respectively": the needs come before the cue,
@@ -192,7 +194,16 @@ class CatalogBot:
                       closest_exclusion=exclusion.clause if exclusion else None,
                       exclusion_coverage=exclusion.own_coverage if exclusion else 0.0,
                       carved_out=bool(closest and concepts and carved_out(closest.clause, concepts)),
-                      named_heading=self.judge.named_heading(concepts, entry) if concepts else None)
+                      named_heading=self.judge.named_heading(concepts, entry) if concepts else None,
+                      shared_work=self._shared_work(u, match or closest))
+
+    @staticmethod
+    def _shared_work(u: Understanding, match: ClauseMatch | None) -> str | None:
+        """The closest clause, when the question asks Kingdee to do all of the work and the clause does it
+        with the customer (联合开发, 协助客户, 共同完成)."""
+        if match is None or not DELEGATED.search(u.question) or not SHARED_WORK.search(match.clause):
+            return None
+        return match.clause
 
     # -- steps -------------------------------------------------------------------------------------
     def _understand(self, inputs: dict[str, Any]) -> Context:

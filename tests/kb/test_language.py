@@ -36,6 +36,8 @@ CUES = {
     "enabled": ["支持继续进行业务操作"],
     "for_us": ["会替我们做日常业务操作吗", "帮我们确定", "代客户处理"],
     "itself": ["财务审计本身", "the audit itself"],
+    "delegated": ["是不是金蝶全包，我们不用派人", "金蝶替我们把开发全部做完吗", "can you do it all for us"],
+    "shared_work": ["实验室模式联合开发", "协助客户（您）完成", "共同完成关键功能点测试"],
     "exclusion_markers": ["不包含二次开发", "硬件除外"],
     "negated": ["我们不打算", "we don't want the "],
     "quantity": ["最多多少人天", "how many person-days"],

@@ -305,8 +305,10 @@ class Decider:
         asks_scope = (u.kind == "scope" or fitted_scope) if u.followup else fitted_scope
         # a yes/no question that names an item by its heading is one, whatever its "what does it include"
         # neighbours say ("升级服务包括方案制定吗")
+        judged = None
         if not asks_scope and u.kind == "scope" and products[0] != NOTES_ENTRY:
-            asks_scope = judge(products[0]).named_heading is not None
+            judged = judge(products[0])
+            asks_scope = judged.named_heading is not None
         if not asks_scope:
             return Decision(abstain=False, products=products, why=why)
         if products[0] == NOTES_ENTRY:
@@ -317,7 +319,7 @@ class Decider:
                             why=why)
 
         product = products[0]
-        judged = judge(product)
+        judged = judged or judge(product)  # the clause judge reads each question once
         # "是不是金蝶全部开发好交给我们，我们不用出人" against 「…联合开发…」: the clause is no yes to doing all of it
         # (6 such questions in dev and blind1-12, none a yes; 3 of them had been wrong yeses)
         if judged.shared_work:

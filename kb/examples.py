@@ -274,10 +274,13 @@ class ExampleMemory:
         self.verdicts = np.array([example.verdict or "" for example in kept])
         self.clauses = np.array(["".join((example.clause or "").split()) for example in kept])
         self._products: dict[str, np.ndarray] = {}
+        self._first: dict[str, np.ndarray] = {}
         for index, example in enumerate(kept):
-            for product in example.products:
+            for position, product in enumerate(example.products):
                 key = "".join(product.split())
                 self._products.setdefault(key, np.zeros(len(kept), dtype=bool))[index] = True
+                if position == 0:
+                    self._first.setdefault(key, np.zeros(len(kept), dtype=bool))[index] = True
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -285,6 +288,11 @@ class ExampleMemory:
     def about(self, product: str) -> np.ndarray:
         """Mask of the examples that name `product` (whitespace-insensitive)."""
         return self._products.get("".join(product.split()), np.zeros(len(self.examples), dtype=bool))
+
+    def asked(self, product: str) -> np.ndarray:
+        """Mask of the examples whose verdict is about `product`: their first product (a comparison's
+        "环境部署服务包含日常运维吗，还是要另买私有云…" says no of 环境部署服务, nothing of 私有云)."""
+        return self._first.get("".join(product.split()), np.zeros(len(self.examples), dtype=bool))
 
     def similarities(self, vector: Sequence[float] | np.ndarray, exclude_writers: Iterable[str] = (),
                      masked: bool = False) -> np.ndarray:

@@ -6,6 +6,7 @@ kb is upstream of bot, so kb.lexical, kb.names, bot.understand and bot.verdict a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,27 @@ def cue(name: str, ignore_case: bool = True) -> re.Pattern[str]:
 def compact(text: str) -> str:
     """The one text normaliser for comparing names and terms: no whitespace, lower case."""
     return "".join(text.split()).lower()
+
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_BEYOND_WINDOW = 10  # characters before the number (or after its unit) that can say "beyond"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number of the amount unit ("30 人天"); `beyond` when the text asks for more than it ("超过 24 人天")."""
+
+    value: float
+    beyond: bool = False
+
+
+def amounts(text: str) -> list[Amount]:
+    """The amounts of the `amount_unit` cue the text names, in order."""
+    pattern = re.compile(_NUMBER + r"\s*(?:" + cue("amount_unit").pattern + ")", re.IGNORECASE)
+    beyond = cue("amount_beyond")
+    found, previous_end = [], 0
+    for match in pattern.finditer(text):
+        before = text[max(previous_end, match.start() - _BEYOND_WINDOW) : match.start()]
+        found.append(Amount(float(match.group(1)), bool(beyond.search(before + " " + text[match.end() : match.end() + 2]))))
+        previous_end = match.end()
+    return found

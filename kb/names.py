@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from ingest.models import Catalog, Entry
-from kb.language import compact, read_yaml, words
+from kb.language import compact, cue, read_yaml, words
 from kb.models import ProductMatch
 
 ENGLISH_NAMES_PATH = Path(__file__).resolve().parents[1] / "data" / "products_en.yaml"
@@ -23,6 +23,7 @@ MIN_FUZZY_STEM = 4  # a typo in a 2-3 character stem (信创, 培训) would matc
 SCORES = {"exact": 1.0, "alias": 0.5, "english": 1.0, "english_alias": 0.95, "english_word": 0.5}
 # "现场服务包括…" is 现场服务 + 包括, not 现场服务包 + 括: a name cannot end inside these words
 WORDS_ACROSS_END = words("words_across_name_end")  # data/language.yaml
+NAME_CONJUNCTION = cue("name_conjunction")
 FUZZY_SCORE = 0.9  # a near miss of a full name outranks the bare stem it contains (信创服物 > 信创)
 FUZZY_STEM_SCORE = 0.45
 ENGLISH_FUZZY_CUTOFF = 90
@@ -52,6 +53,13 @@ def _english_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9&]+".join(map(re.escape, words)) + r"(?![a-z0-9])")
 
 
+def _first_conjunct(stem: str) -> str | None:
+    """A name that joins two things ("私有云部署与运维支持") is called by its first ("私有云部署服务会给我们
+    提供服务器吗"): that part, when it is long enough to name one thing."""
+    parts = NAME_CONJUNCTION.split(stem, maxsplit=1)
+    return parts[0] if len(parts) == 2 and len(parts[0]) >= MIN_FUZZY_STEM - 1 else None
+
+
 def _strip_suffix(name: str, suffix: str) -> str:
     return name[: -len(suffix)] if name.endswith(suffix) else ""
 
@@ -70,6 +78,9 @@ class ProductMatcher:
             self._chinese.append(_Alias(entry, name, "exact", stem if len(stem) < MIN_FUZZY_STEM else ""))
             if len(stem) >= 2:
                 self._chinese.append(_Alias(entry, stem, "alias"))
+            head = _first_conjunct(stem)
+            if head and not any(head in compact(other.product) for other in catalog.entries if other is not entry):
+                self._chinese.append(_Alias(entry, head, "alias"))
             for position, english in enumerate(english_names.get(name, [])):
                 short = _strip_suffix(english.lower(), " service")
                 for text, kind in ((english, "english" if position == 0 else "english_alias"),

@@ -36,11 +36,18 @@ CUES = {
     "enabled": ["支持继续进行业务操作"],
     "for_us": ["会替我们做日常业务操作吗", "帮我们确定", "代客户处理"],
     "itself": ["财务审计本身", "the audit itself"],
-    "delegated": ["是不是金蝶全包，我们不用派人", "金蝶替我们把开发全部做完吗", "can you do it all for us"],
+    "delegated": ["是不是金蝶全包，我们不用派人", "金蝶替我们把开发全部做完吗", "can you do it all for us",
+                  "帮我们把整个系统开发完直接交付吗"],
     "shared_work": ["实验室模式联合开发", "协助客户（您）完成", "共同完成关键功能点测试"],
     "exclusion_markers": ["不包含二次开发", "硬件除外"],
     "negated": ["我们不打算", "we don't want the "],
     "quantity": ["最多多少人天", "how many person-days"],
+    "amount_unit": ["人天", "man-days", "days"],
+    "amount_beyond": ["超过", "more than", "加到"],
+    "stage_required": ["客户进入维护期阶段，金蝶提供"],
+    "stage_not_reached": ["我们还在实施期没上线", "We are still in implementation"],
+    "who_does_it": ["是金蝶自己人来做吗", "is it your own staff"],
+    "name_conjunction": ["部署与运维"],
     "respectively": ["分别找哪个服务", "which handles each"],
     "need_separator": ["备份和恢复", "backup as well as restore", "备份、恢复"],
 }
@@ -93,3 +100,16 @@ def test_data_files_read_by_libyaml_are_what_the_python_parser_reads():
     assert files
     for path in files:
         assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("现场服务包能不能给到30人天", [(30.0, False)]),
+    ("Does the on-site service package cover more than 24 person-days?", [(24.0, True)]),
+    ("不超过 12 人天或 24 人天的现场支持", [(12.0, True), (24.0, False)]),
+    ("24 人天以上可以吗", [(24.0, True)]),
+    ("7x24小时响应吗", []),
+])
+def test_amounts_of_the_amount_unit_and_whether_more_is_asked(text: str, expected: list) -> None:
+    from kb.language import amounts
+
+    assert [(a.value, a.beyond) for a in amounts(text)] == expected

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ingest.models import Catalog, Entry
-from kb.chunks import NOTES_ENTRY
+from kb.chunks import NOTES_ENTRY, entry_clauses
 from kb.examples import mask_names
-from kb.language import cue
+from kb.language import amounts, cue
 from kb.lexical import load_glossary
 from kb.models import EntryHit, ProductMatch
 from kb.names import compact, load_english_names
@@ -21,7 +21,7 @@ from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
 from bot.signals import Signals
 from bot.understand import WHICH, Understanding, scope_topic, understand
-from bot.verdict import ClauseMatch, ScopeJudge, carved_out, load_catalog_terms
+from bot.verdict import ClauseMatch, ScopeJudge, beyond_name, carved_out, load_catalog_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -195,7 +195,7 @@ class CatalogBot:
                       exclusion_coverage=exclusion.own_coverage if exclusion else 0.0,
                       carved_out=bool(closest and concepts and carved_out(closest.clause, concepts)),
                       named_heading=self.judge.named_heading(concepts, entry) if concepts else None,
-                      shared_work=self._shared_work(u, match or closest))
+                      shared_work=self._shared_work(u, match or closest), asked=beyond_name(asked, product))
 
     @staticmethod
     def _shared_work(u: Understanding, match: ClauseMatch | None) -> str | None:
@@ -287,7 +287,8 @@ class CatalogBot:
         masked = memory.similarities(self.kb.embed_query(masked_question), context.exclude_writers, masked=True)
         context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked,
                                   *self._catalog_coverage(understanding, context.hits),
-                                  amount_stated=self._amount_stated(understanding, context.hits))
+                                  amount_stated=self._amount_stated(understanding, context.hits),
+                                  amount_beyond=self._amount_beyond(understanding))
         return context
 
     def _amount_stated(self, understanding: Understanding, hits: Sequence[EntryHit]) -> float:
@@ -298,6 +299,17 @@ class CatalogBot:
         about = understanding.products[0] if understanding.products else (hits[0].entry.product if hits else None)
         entry = self._entries.get(about) if about else None
         return float(bool(entry and STATED_AMOUNT.search(entry.text)))
+
+    def _amount_beyond(self, understanding: Understanding) -> str | None:
+        """The named product's clause stating its largest amount, when the question asks for more than that
+        (a number above it, or "超过/more than" that number)."""
+        entry = self._entries.get(understanding.products[0]) if understanding.products else None
+        asked = amounts(understanding.question) if entry else []
+        stated = [(amount.value, clause) for _, clause in entry_clauses(entry) for amount in amounts(clause)] if asked else []
+        if not stated:
+            return None
+        most, clause = max(stated)
+        return clause if any(a.value > most or (a.beyond and a.value >= most) for a in asked) else None
 
     def _catalog_coverage(self, understanding: Understanding, hits: Sequence[EntryHit]) -> tuple[float, float]:
         """The clause judge's closest clause of the top retrieved entry: (coverage, own_coverage)."""

@@ -37,3 +37,6 @@ class Signals:
             return 0.0
         value = float(np.max(np.where(mask, similarities, -np.inf)))
         return value if np.isfinite(value) else 0.0
+    # the clause stating the largest amount of the named product's entry, when the question asks for more
+    # ("现场服务包能不能给到30人天" against 「不超过 12 人天或 24 人天」)
+    amount_beyond: str | None = None

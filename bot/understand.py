@@ -150,20 +150,32 @@ def _is_yes_no(text: str) -> bool:
 def scope_topic(text: str, mentions: list[ProductMatch], lang: Lang) -> tuple[str | None, str]:
     """The product a scope question is about and the thing asked about ("数据备份", "data backup")."""
     if not mentions:
-        return None, _strip_scaffold(text, lang)
+        return None, _strip_scaffold(_asking_sentence(text), lang)
     trailing = TRAILING_PRODUCT.search(text)
     after = [m for m in mentions if trailing and m.start >= trailing.end()]
-    focus = after[-1] if after else mentions[0]
+    # the first of the best-matched names: a bare stem or English word in a story is weaker evidence than a
+    # full name ("…仓库那边一升级，接口就断。如果买定制开发维护服务，…")
+    best = max(m.score for m in mentions)
+    focus = after[-1] if after else next(m for m in mentions if m.score == best)
     return focus.entry.product, _strip_scaffold(_asked_part(text, focus), lang)
 
 
 # Where a sentence ends; a customer's background story sits in the sentences before the question.
 SENTENCE_END = re.compile(r"[。！!？?；;\n]+|\.(?:\s+|$)")
+SENTENCE_SPLIT = re.compile(r"(?<=[。！!？?；;\n])|(?<=\.)\s+")  # keeps each sentence's own end
 CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+|\.(?:\s+|$)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # The verb after which a scope question names what it asks about ("…服务里包括方案吗").
 ASKING_VERB = cue("asking_verb")
 # "…吗，还是…", "…, or just …?": the topic ends before the second alternative
 ALTERNATIVE = cue("alternative")
+
+
+def _asking_sentence(text: str) -> str:
+    """A question naming no product asks in its first question sentence, not in the remark before or after
+    it ("And does that include EDR? Our auditors asked about it.")."""
+    sentences = [part for part in SENTENCE_SPLIT.split(text) if part.strip()]
+    asking = [part for part in sentences if _is_yes_no(part) or part.rstrip().endswith(("?", "？"))]
+    return asking[0] if len(sentences) > 1 and asking else text
 
 
 def _asked_part(text: str, focus: ProductMatch) -> str:
@@ -282,7 +294,8 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
 
     if kind is None and last and followup:
         # "那数据备份呢?" / "what about training?": the last question again, with a new topic.
-        topic = _strip_scaffold(ELLIPSIS.match(text).group(2) if ELLIPSIS.match(text) else text, lang)
+        asking = _asking_sentence(text)
+        topic = _strip_scaffold(ELLIPSIS.match(asking).group(2) if ELLIPSIS.match(asking) else asking, lang)
         if last.kind in {"scope", "describe"} and topic and products:
             return Understanding(question=text, lang=lang, kind="scope", products=products, topic=topic, followup=True)
         return last.model_copy(update={"question": text, "lang": lang, "products": products, "followup": True})

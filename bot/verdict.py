@@ -229,8 +229,7 @@ class ScopeJudge:
     def named_heading(self, concepts: Sequence[Concept], entry: Entry) -> str | None:
         """The item whose heading names, in the customer's own words, everything asked beyond the product's
         name ("环境部署服务包括安装部署吗": 「安装部署：…」)."""
-        name = _norm(entry.product)
-        own = [c for c in concepts if not any(len(v) >= 2 and v in name for v in c.variants)]
+        own = beyond_name(concepts, entry.product)
         if not own:
             return None
         return next((item for item in entry.items
@@ -284,6 +283,17 @@ class ScopeJudge:
             if match and match.coverage >= INCLUDED_COVERAGE and not _negated(match.clause, concepts):
                 matches.append(match)
         return sorted(matches, key=lambda m: m.rank, reverse=True)
+
+
+def beyond_name(concepts: Sequence[Concept], product: str) -> tuple[Concept, ...]:
+    """The concepts that are not words of the product's own name: what is asked of it."""
+    name = _norm(product)
+    return tuple(c for c in concepts if not any(len(v) >= 2 and v in name for v in c.variants))
+
+
+def mentioned_share(concepts: Sequence[Concept], text: str) -> float:
+    """The share of `concepts` that `text` mentions (0 without concepts)."""
+    return sum(c.mentioned_in(text) for c in concepts) / len(concepts) if concepts else 0.0
 
 
 def _variants(term: str, group: Sequence[str]) -> list[str]:

@@ -73,6 +73,10 @@ def test_a_no_names_the_product_the_examples_say_covers_the_need(tmp_path: Path)
     no = Example(question="升级包括搬数据吗", products=["升级服务"], verdict="not_listed", covered_by=["数据迁移服务"])
     decision = _decide(decider, _signals(no, no, products=["升级服务"], kind="scope"))
     assert (decision.verdict, decision.pointer) == ("not_listed", "数据迁移服务")
+    # ...an example that names the product second says nothing about it
+    compared = Example(question="迁移包括升级吗", products=["数据迁移服务", "升级服务"], verdict="not_listed",
+                       covered_by=["数据迁移服务"])
+    assert _decide(decider, _signals(compared, products=["升级服务", "数据迁移服务"], kind="scope")).pointer is None
 
 
 def test_the_judges_exclusion_wins_over_a_not_listed(tmp_path: Path) -> None:
@@ -182,3 +186,61 @@ def test_all_of_the_work_asked_against_a_clause_that_shares_it_is_no_yes(tmp_pat
     joint = Judged("included", CLAUSE, 1.0, named_heading=CLAUSE, shared_work=CLAUSE)
     decision = _decide(decider, _signals(yes, yes, products=["升级服务"], kind="scope"), joint)
     assert (decision.verdict, decision.clause) == ("not_listed", CLAUSE)
+
+
+def test_more_than_the_entry_states_is_not_listed_quoting_what_it_states(tmp_path: Path) -> None:
+    """"现场服务包能不能给到30人天" against 「…不超过 12 人天或 24 人天…」, whatever the neighbours say."""
+    decider = Decider(_models(tmp_path))
+    yes = Example(question="a", products=["升级服务"], verdict="included", clause=CLAUSE)
+    signals = _signals(yes, yes, products=["升级服务"], kind="scope")
+    signals.amount_beyond = CLAUSE
+    assert (_decide(decider, signals).verdict, _decide(decider, signals).clause) == ("not_listed", CLAUSE)
+
+
+@pytest.mark.parametrize("question, own_concepts, exclusion, expected", [
+    ("升级服务包括搭建测试环境吗", 2, 0.0, "included"),
+    ("升级服务包括搭建测试环境吗", 1, 0.0, "not_listed"),  # one word is no full reading: the model decides
+    ("升级服务包括搭建测试环境吗", 2, 0.5, "not_listed"),  # an exclusion names part of it
+    ("搭建测试环境是金蝶自己人来做吗", 2, 0.0, "not_listed"),  # who does it: no clause listing the work says
+])
+def test_a_clause_naming_all_that_is_asked_is_a_yes_whatever_the_neighbours_say(
+        tmp_path: Path, question: str, own_concepts: int, exclusion: float, expected: str) -> None:
+    decider = Decider(_models(tmp_path))
+    no = Example(question="b", products=["升级服务"], verdict="not_listed")
+    signals = _signals(no, no, products=["升级服务"], kind="scope")
+    signals.understanding.question = question
+    judged = Judged("included", CLAUSE, 1.0, own_coverage=1.0, own_concepts=own_concepts, exclusion_coverage=exclusion)
+    assert _decide(decider, signals, judged).verdict == expected
+
+
+def test_a_scope_question_is_about_the_first_product_it_names(tmp_path: Path) -> None:
+    """"升级服务包括数据迁移吗": the neighbours vote for 数据迁移服务, the question is about 升级服务."""
+    decider = Decider(_models(tmp_path))
+    other = Example(question="a", products=["数据迁移服务"], verdict="included", clause="方案制定：……")
+    decision = _decide(decider, _signals(other, other, products=["升级服务", "数据迁移服务"], kind="scope"))
+    assert decision.products[0] == "升级服务"
+
+
+def test_a_comparisons_verdict_votes_only_for_its_first_product() -> None:
+    """"环境部署服务包含日常运维吗，还是要另买私有云…" says no of 环境部署服务, nothing of 私有云."""
+    from bot.decide import included_features
+
+    compared = Example(question="a", products=["数据迁移服务", "升级服务"], verdict="not_listed")
+    features = included_features(_signals(compared, products=["升级服务"], kind="scope"), "升级服务", Judged("not_listed"))
+    assert features["nn_not_included"] == 0.0
+    features = included_features(_signals(compared, products=["数据迁移服务"], kind="scope"), "数据迁移服务",
+                                 Judged("not_listed"))
+    assert features["nn_not_included"] > 0.0
+
+
+def test_a_customer_not_yet_in_the_stage_an_entry_requires_is_not_listed(tmp_path: Path) -> None:
+    """"还在实施期没上线，能买维护性开发吗" against 「客户进入维护期阶段，金蝶提供…」, whatever the neighbours say."""
+    decider = Decider(_models(tmp_path))
+    stage = "客户进入维护期阶段，金蝶提供基于标准产品进行功能改造完善的开发服务。"
+    yes = Example(question="a", products=["维护性开发服务"], verdict="included", clause=stage)
+    signals = _signals(yes, yes, products=["维护性开发服务"], kind="scope")
+    for question, expected in (("我们还在实施期没上线，能买维护性开发吗", "not_listed"), ("已经进入维护期了，能做吗", "included")):
+        signals.understanding.question = question
+        decision = decider.decide(signals, judge=lambda product: Judged("not_listed"), entry_text={"维护性开发服务": stage}.get,
+                                  exclusions=lambda product: [])
+        assert decision.verdict == expected

@@ -103,6 +103,20 @@ def test_product_after_included_in_is_the_one_asked_about(find_mentions):
     assert "migration" in u.topic
 
 
+@pytest.mark.parametrize("question, product", [
+    ("升级服务包括数据库转换吗", "升级服务"),  # the first name; the later one is what is asked about
+    ("接口是当年二开的，每次一升级就断。如果买定制开发维护服务，能修吗", "定制开发维护服务"),  # a bare stem in the story
+])
+def test_a_scope_question_is_about_its_first_best_matched_product(question, product, find_mentions):
+    assert ask(question, find_mentions).products[0] == product
+
+
+def test_a_follow_up_asks_in_its_question_sentence_not_in_the_remark_after_it(find_mentions):
+    history = [("user", "安全防护服务包括病毒防护吗"), ("assistant", "包括。")]
+    u = ask("And does that include endpoint detection? Our auditors asked about it.", find_mentions, history)
+    assert u.followup and "detection" in u.topic and "auditors" not in u.topic
+
+
 def test_pronoun_follow_up_resolves_to_the_product_under_discussion(find_mentions):
     history = [("user", "性能优化服务是什么"), ("assistant", "性能优化服务提供系统性能巡检……")]
     u = ask("它包括巡检吗", find_mentions, history)

@@ -174,7 +174,8 @@ def _asking_sentence(text: str) -> str:
     """A question naming no product asks in its first question sentence, not in the remark before or after
     it ("And does that include EDR? Our auditors asked about it.")."""
     sentences = [part for part in SENTENCE_SPLIT.split(text) if part.strip()]
-    asking = [part for part in sentences if _is_yes_no(part) or part.rstrip().endswith(("?", "？"))]
+    asking = ([part for part in sentences if _is_yes_no(part)]
+              or [part for part in sentences if part.rstrip().endswith(("?", "？"))])
     return asking[0] if len(sentences) > 1 and asking else text
 
 

@@ -78,9 +78,14 @@ class ProductMatcher:
             self._chinese.append(_Alias(entry, name, "exact", stem if len(stem) < MIN_FUZZY_STEM else ""))
             if len(stem) >= 2:
                 self._chinese.append(_Alias(entry, stem, "alias"))
+            others = [compact(other.product) for other in catalog.entries if other is not entry]
             head = _first_conjunct(stem)
-            if head and not any(head in compact(other.product) for other in catalog.entries if other is not entry):
+            if head and not any(head in other for other in others):
                 self._chinese.append(_Alias(entry, head, "alias"))
+            # "诊断服务" for 业务应用诊断服务: the name's last word with 服务, when no other name has that word
+            last = stem[-2:]
+            if len(stem) > 2 and name.endswith(SUFFIX) and not any(last in other for other in others):
+                self._chinese.append(_Alias(entry, last + SUFFIX, "alias"))
             for position, english in enumerate(english_names.get(name, [])):
                 short = _strip_suffix(english.lower(), " service")
                 for text, kind in ((english, "english" if position == 0 else "english_alias"),

@@ -23,6 +23,7 @@ def products(matcher: ProductMatcher, text: str) -> list[str]:
     ("数据库转化服务包括什么", "数据库转换服务", "fuzzy"),
     ("性能优话有啥用", "性能优化服务", "fuzzy"),
     ("私有云部署服务会提供服务器吗", "私有云部署与运维支持服务", "alias"),  # the first of two joined things
+    ("诊断服务是派人来现场装工具吗", "业务应用诊断服务", "alias"),  # the name's last word, which no other name has
     ("信创服物包括哪些", "信创服务", "fuzzy"),
     ("数据库转服务", "数据库转换服务", "fuzzy"),
     ("What does the Database Conversion Service cover?", "数据库转换服务", "english"),

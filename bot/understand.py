@@ -63,6 +63,7 @@ TRAILING_PRODUCT = cue("trailing_product")
 FOLLOWUP_CUE = cue("followup_cue")
 SERVICE_PRONOUN = cue("service_pronoun")
 OTHER_ONE = cue("other_one")
+ORDINALS = (cue("first_one"), cue("second_one"))
 ELLIPSIS = cue("ellipsis")
 ANOTHER_PRODUCT = cue("another_product")
 
@@ -240,6 +241,7 @@ class _State:
 
     last: Understanding | None = None
     mentioned: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()  # the products the last answer named, in the order it names them
 
 
 def understand(question: str, history: list[Turn], find_mentions: MentionFinder) -> Understanding:
@@ -250,10 +252,17 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
             state.last = _understand_one(turn.content, state, find_mentions)
             state.mentioned = tuple(state.last.products)
         else:
-            named = [m.entry.product for m in find_mentions(turn.content)]
+            named = [m.entry.product for m in sorted(find_mentions(turn.content), key=lambda m: m.start)]
             state.mentioned = tuple(dict.fromkeys([*state.mentioned, *named]))
+            state.listed = tuple(dict.fromkeys(named))
     understanding = _understand_one(question, state, find_mentions)
     understanding.yes_no_part = understanding.kind != "scope" and asks_yes_no_in_part(understanding.question)
+    if understanding.yes_no_part and len(understanding.products) >= 2 and not understanding.followup:
+        # a yes/no part asks about a product as a scope question does ("报价前确认下：升级后的培训算在升级服务
+        # 里面吗"): the first best-matched name goes first
+        mentions = sorted(find_mentions(understanding.question), key=lambda m: m.start)
+        focus, _ = scope_topic(understanding.question, mentions, understanding.lang)
+        understanding.products = [focus, *(p for p in understanding.products if p != focus)]
     return understanding
 
 
@@ -276,14 +285,21 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     last = state.last if state.last and state.last.kind != "abstain" else None
     followup = False
 
-    if last and last.products and kind == "scope" and products and SERVICE_PRONOUN.search(text):
-        # "这个服务包括现场安装吗": the service is the one under discussion; 现场 is what is asked about.
-        return Understanding(question=text, lang=lang, kind="scope", products=list(last.products),
+    # the product under discussion: the last question's, else the first the last answer named (after "which
+    # service fits…?" the answer's recommendation)
+    discussed = list(last.products) if last and last.products else list(state.listed[:1] or state.mentioned[:1])
+    if last and discussed and kind == "scope" and products and SERVICE_PRONOUN.search(text):
+        # "这个服务包括现场安装吗", "那它包括培训吗": the service is the one under discussion; 现场, 培训 are
+        # what is asked about.
+        return Understanding(question=text, lang=lang, kind="scope", products=discussed,
                              topic=_strip_scaffold(text, lang), followup=True)
     if last and not products and kind != "which" and (FOLLOWUP_CUE.search(text) or kind is None or kind == "scope"):
         followup = True
         focus = list(last.products) or list(state.mentioned[:1])
-        if OTHER_ONE.search(text):
+        ordinal = next((i for i, pattern in enumerate(ORDINALS) if pattern.search(text)), None)
+        if ordinal is not None and len(state.listed) > ordinal:
+            products = [state.listed[ordinal]]  # "第二个会给选型建议吗" after an answer naming two
+        elif OTHER_ONE.search(text):
             products = [p for p in state.mentioned if p not in focus][:1] or focus
         else:
             products = focus

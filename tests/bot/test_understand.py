@@ -117,6 +117,21 @@ def test_a_follow_up_asks_in_its_question_sentence_not_in_the_remark_after_it(fi
     assert u.followup and "detection" in u.topic and "auditors" not in u.topic
 
 
+@pytest.mark.parametrize("question, product", [
+    ("第二个会给选型建议吗", "信创服务"), ("那前者包括出方案吗", "数据库转换服务"), ("Does the second one include backups?", "信创服务"),
+])
+def test_an_ordinal_follow_up_is_that_product_of_the_last_answer(question, product, find_mentions):
+    history = [("user", "数据库要换国产的找哪个服务"), ("assistant", "可以看「数据库转换服务」，另外「信创服务」也相关。")]
+    assert ask(question, find_mentions, history).products[0] == product
+
+
+def test_a_pronoun_after_a_recommendation_is_the_recommended_product(find_mentions):
+    """"那它包括培训吗" after "which service fits?": 它 is the answer's product, 培训 what is asked about."""
+    history = [("user", "老系统的数据要搬到新系统，找哪个服务"), ("assistant", "建议了解数据迁移服务：…")]
+    u = ask("那它包括培训吗", find_mentions, history)
+    assert (u.kind, u.products[0], u.followup) == ("scope", "数据迁移服务", True)
+
+
 def test_pronoun_follow_up_resolves_to_the_product_under_discussion(find_mentions):
     history = [("user", "性能优化服务是什么"), ("assistant", "性能优化服务提供系统性能巡检……")]
     u = ask("它包括巡检吗", find_mentions, history)

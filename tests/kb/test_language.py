@@ -31,6 +31,8 @@ CUES = {
     "another_product": ["那私有云部署与运维支持服务呢?", "and the migration service"],
     "followup_cue": ["那数据备份呢", "它包括培训吗", "does it include training"],
     "service_pronoun": ["这个服务包括现场安装吗", "does this service include it"],
+    "first_one": ["第一个包括培训吗", "and the first one?"],
+    "second_one": ["那后面那个包备份吗", "Does the second one include data backups?"],
     "other_one": ["另一个呢", "what about the other one"],
     "purpose": ["根据客户业务需求", "按财务审计要求"],
     "enabled": ["支持继续进行业务操作"],

@@ -394,7 +394,7 @@ class CatalogBot:
         if verdict == "not_listed":
             pointer = self._entries.get(decision.pointer or "")
             pointers = ([Quote(pointer, self._closest_clause(context, pointer))] if pointer
-                        else self._pointer(self._asked(u), entry))
+                        else self._pointer(self._asked(u), entry, u.products))
         # not listed: the limit the decision found (「具体服务内容以实际约定为准」), else the nearest clause
         closest = (decision.clause or self._closest_clause(context, entry)) if verdict == "not_listed" else None
         return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest, u.question)
@@ -422,13 +422,15 @@ class CatalogBot:
             return self._reasons([hit])[0]
         return Quote(entry, (Composer.overview(entry) or [entry.text])[0])
 
-    def _pointer(self, topic: str, asked: Entry) -> list[Quote]:
-        """The product that does list what `asked` does not: best clause match; ties go to the asked
-        product's catalog neighbours (same category), then to retrieval rank (searched only for a tie)."""
+    def _pointer(self, topic: str, asked: Entry, named: Sequence[str] = ()) -> list[Quote]:
+        """The product that does list what `asked` does not: one the question names, if it does
+        ("升级服务cover数据迁移吗" -> 数据迁移服务); else best clause match; ties go to the asked product's
+        catalog neighbours (same category), then to retrieval rank (searched only for a tie)."""
         others = [e for e in self.catalog.entries if e.id not in {asked.id, NOTES_ENTRY}]
         covering = self.judge.covering_entries(topic, others)
         if not covering:
             return []
+        covering = [m for m in covering if m.entry.product in named] or covering
         def key(match: ClauseMatch) -> tuple:
             return tuple(-x for x in match.rank), match.entry.category != asked.category
 

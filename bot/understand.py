@@ -169,6 +169,7 @@ CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+|\.(?:\s+|$)|(?<=[\u4e00-\u9ff
 ASKING_VERB = cue("asking_verb")
 # "…吗，还是…", "…, or just …?": the topic ends before the second alternative
 ALTERNATIVE = cue("alternative")
+CLOSING_PARTICLE = cue("closing_particle")
 
 
 def _asking_sentence(text: str) -> str:
@@ -191,6 +192,9 @@ def _asked_part(text: str, focus: ProductMatch) -> str:
     alternative = ALTERNATIVE.search(text, focus.end, sentence_end)
     if alternative:
         sentence_end = alternative.start()
+    closing = CLOSING_PARTICLE.search(text, focus.end, sentence_end)
+    if closing:
+        sentence_end = closing.end()
     verb = ASKING_VERB.search(text, focus.end, sentence_end)
     if verb and text[verb.end() : sentence_end].strip(" ?？,，"):
         return text[verb.end() : sentence_end]
@@ -259,11 +263,23 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
     understanding.yes_no_part = understanding.kind != "scope" and asks_yes_no_in_part(understanding.question)
     if understanding.yes_no_part and len(understanding.products) >= 2 and not understanding.followup:
         # a yes/no part asks about a product as a scope question does ("报价前确认下：升级后的培训算在升级服务
-        # 里面吗"): the first best-matched name goes first
-        mentions = sorted(find_mentions(understanding.question), key=lambda m: m.start)
-        focus, _ = scope_topic(understanding.question, mentions, understanding.lang)
+        # 里面吗"): the first best-matched name goes first, or the one under discussion for a pronoun
+        # ("那它包括培训吗？升级完界面变了同事都不会用")
+        discussed = _discussed(state)
+        if discussed and SERVICE_PRONOUN.search(understanding.question):
+            focus = discussed[0]
+        else:
+            mentions = sorted(find_mentions(understanding.question), key=lambda m: m.start)
+            focus = scope_topic(understanding.question, mentions, understanding.lang)[0]
         understanding.products = [focus, *(p for p in understanding.products if p != focus)]
     return understanding
+
+
+def _discussed(state: _State) -> list[str]:
+    """The product under discussion: the last question's, else the first the last answer named (after
+    "which service fits…?", the answer's recommendation)."""
+    last = state.last if state.last and state.last.kind != "abstain" else None
+    return list(last.products) if last and last.products else list(state.listed[:1] or state.mentioned[:1])
 
 
 def asks_yes_no_in_part(text: str) -> bool:
@@ -285,9 +301,7 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     last = state.last if state.last and state.last.kind != "abstain" else None
     followup = False
 
-    # the product under discussion: the last question's, else the first the last answer named (after "which
-    # service fits…?" the answer's recommendation)
-    discussed = list(last.products) if last and last.products else list(state.listed[:1] or state.mentioned[:1])
+    discussed = _discussed(state)
     if last and discussed and kind == "scope" and products and SERVICE_PRONOUN.search(text):
         # "这个服务包括现场安装吗", "那它包括培训吗": the service is the one under discussion; 现场, 培训 are
         # what is asked about.

@@ -31,7 +31,8 @@ class Group(BaseModel):
         """One regular expression: the escaped words, then the whole words, then the patterns."""
         alternatives = [re.escape(word) for word in self.words]
         if self.whole_words:
-            alternatives.append(r"\b(?:" + "|".join(map(re.escape, self.whole_words)) + r")\b")
+            # between Latin letters only: "这个升级服务cover数据迁移吗" mixes scripts with no space
+            alternatives.append(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, self.whole_words)) + r")(?![A-Za-z0-9_])")
         alternatives += [_SLOT.sub(self._fill, pattern) for pattern in self.patterns]
         return "|".join(alternatives)
 

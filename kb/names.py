@@ -43,6 +43,7 @@ class _Alias:
     text: str  # compact (Chinese) or lower-case (English)
     kind: str
     stem: str = ""  # the distinctive part a near miss must keep exactly, when it is short
+    fuzzy: bool = True  # a near miss of it counts ("提供服务" is no typo of the short alias 提升服务)
 
 
 _Candidate = tuple[_Alias, int, int, float, str]  # alias, start, end, score, match kind
@@ -83,16 +84,18 @@ class ProductMatcher:
             if head and not any(head in other for other in others):
                 self._chinese.append(_Alias(entry, head, "alias"))
             # "诊断服务" for 业务应用诊断服务: the name's last word with 服务, when no other name has that word
+            # and the name joins no two things (私有云部署与运维支持服务's last word is 运维支持's); exact only
             last = stem[-2:]
-            if len(stem) > 2 and name.endswith(SUFFIX) and not any(last in other for other in others):
-                self._chinese.append(_Alias(entry, last + SUFFIX, "alias"))
+            if len(stem) > 2 and name.endswith(SUFFIX) and not head and not NAME_CONJUNCTION.search(stem) \
+                    and not any(last in other for other in others):
+                self._chinese.append(_Alias(entry, last + SUFFIX, "alias", fuzzy=False))
             for position, english in enumerate(english_names.get(name, [])):
                 short = _strip_suffix(english.lower(), " service")
                 for text, kind in ((english, "english" if position == 0 else "english_alias"),
                                    (short, "english_alias" if " " in short.strip() else "english_word")):
                     if text:
                         self._english.append((_Alias(entry, text.lower(), kind), _english_pattern(text)))
-        self._fuzzy = [alias for alias in self._chinese if len(alias.text) >= MIN_FUZZY_STEM]
+        self._fuzzy = [alias for alias in self._chinese if len(alias.text) >= MIN_FUZZY_STEM and alias.fuzzy]
         self._remembered: Callable[[str], tuple[ProductMatch, ...]] = lru_cache(maxsize=1024)(self._match)
 
     def english_name(self, product: str) -> str | None:

@@ -244,3 +244,13 @@ def test_a_customer_not_yet_in_the_stage_an_entry_requires_is_not_listed(tmp_pat
         decision = decider.decide(signals, judge=lambda product: Judged("not_listed"), entry_text={"维护性开发服务": stage}.get,
                                   exclusions=lambda product: [])
         assert decision.verdict == expected
+
+
+def test_a_no_points_to_another_product_the_question_names_when_its_entry_states_it(tmp_path: Path) -> None:
+    """"升级服务cover数据迁移吗": 数据迁移服务, whatever product the neighbours' examples point to."""
+    decider = Decider(_models(tmp_path))
+    no = Example(question="升级包括搬数据吗", products=["升级服务"], verdict="not_listed", covered_by=["数据库转换服务"])
+    signals = _signals(no, no, products=["升级服务", "数据迁移服务"], kind="scope")
+    decision = decider.decide(signals, judge=lambda p: Judged("included" if p == "数据迁移服务" else "not_listed"),
+                              entry_text=TEXTS.get, exclusions=lambda product: [])
+    assert (decision.products[0], decision.verdict, decision.pointer) == ("升级服务", "not_listed", "数据迁移服务")

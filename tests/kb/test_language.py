@@ -25,6 +25,7 @@ CUES = {
     "yes_no_en": ["I wonder whether it covers backup", "We moved. Does it help?", "is training part of it?"],
     "trailing_product": ["is backup included in the upgrade service", "在升级服务范围内吗"],
     "asking_verb": ["升级服务包括方案吗", "does it cover backup", "含有"],
+    "closing_particle": ["cover漏洞扫描吗，等保要用", "包括培训吗？"],
     "alternative": ["管修复吗，还是要另外买", "does it extract the data, or just advise?", "or only technical health"],
     "en_scaffold": ["does the service include"],
     "ellipsis": ["那数据备份呢?", "what about training?"],

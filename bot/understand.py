@@ -151,7 +151,7 @@ def _is_yes_no(text: str) -> bool:
 def scope_topic(text: str, mentions: list[ProductMatch], lang: Lang) -> tuple[str | None, str]:
     """The product a scope question is about and the thing asked about ("数据备份", "data backup")."""
     if not mentions:
-        return None, _strip_scaffold(_asking_sentence(text), lang)
+        return None, _strip_scaffold(text, lang)
     trailing = TRAILING_PRODUCT.search(text)
     after = [m for m in mentions if trailing and m.start >= trailing.end()]
     # the first of the best-matched names: a bare stem or English word in a story is weaker evidence than a

@@ -35,6 +35,7 @@ NEGATED = cue("negated")  # cue vocabularies: data/language.yaml
 NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = cue("quantity")
+STAGE_REQUIRED, STAGE_NOT_REACHED = cue("stage_required"), cue("stage_not_reached")
 DELEGATED = cue("delegated")  # "金蝶全包，我们不用派人？": all of the work asked of Kingdee
 SHARED_WORK = cue("shared_work")  # 联合, 协助, 共同…: a clause's work done with the customer
 # a number an entry states ("不超过 12 人天"), not the marker of a numbered item ("1）", "（2）", "3、")
@@ -288,7 +289,8 @@ class CatalogBot:
         context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked,
                                   *self._catalog_coverage(understanding, context.hits),
                                   amount_stated=self._amount_stated(understanding, context.hits),
-                                  amount_beyond=self._amount_beyond(understanding))
+                                  amount_beyond=self._amount_beyond(understanding),
+                                  stage_not_reached=self._stage_not_reached(understanding))
         return context
 
     def _amount_stated(self, understanding: Understanding, hits: Sequence[EntryHit]) -> float:
@@ -310,6 +312,14 @@ class CatalogBot:
             return None
         most, clause = max(stated)
         return clause if any(a.value > most or (a.beyond and a.value >= most) for a in asked) else None
+
+    def _stage_not_reached(self, understanding: Understanding) -> str | None:
+        """The named product's clause that requires a stage (STAGE_REQUIRED), when the question says the
+        customer is not in it yet (STAGE_NOT_REACHED)."""
+        entry = self._entries.get(understanding.products[0]) if understanding.products else None
+        if entry is None or not STAGE_NOT_REACHED.search(understanding.question):
+            return None
+        return next((clause for _, clause in entry_clauses(entry) if STAGE_REQUIRED.search(clause)), None)
 
     def _catalog_coverage(self, understanding: Understanding, hits: Sequence[EntryHit]) -> tuple[float, float]:
         """The clause judge's closest clause of the top retrieved entry: (coverage, own_coverage)."""
@@ -394,7 +404,7 @@ class CatalogBot:
         if verdict == "not_listed":
             pointer = self._entries.get(decision.pointer or "")
             pointers = ([Quote(pointer, self._closest_clause(context, pointer))] if pointer
-                        else self._pointer(self._asked(u), entry, u.products))
+                        else self._pointer(self._asked(u), entry))
         # not listed: the limit the decision found (「具体服务内容以实际约定为准」), else the nearest clause
         closest = (decision.clause or self._closest_clause(context, entry)) if verdict == "not_listed" else None
         return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest, u.question)
@@ -422,15 +432,14 @@ class CatalogBot:
             return self._reasons([hit])[0]
         return Quote(entry, (Composer.overview(entry) or [entry.text])[0])
 
-    def _pointer(self, topic: str, asked: Entry, named: Sequence[str] = ()) -> list[Quote]:
-        """The product that does list what `asked` does not: one the question names, if it does
-        ("升级服务cover数据迁移吗" -> 数据迁移服务); else best clause match; ties go to the asked product's
-        catalog neighbours (same category), then to retrieval rank (searched only for a tie)."""
+    def _pointer(self, topic: str, asked: Entry) -> list[Quote]:
+        """The product that does list what `asked` does not, when the decision named none (it prefers a
+        product the question names): best clause match; ties go to the asked product's catalog neighbours
+        (same category), then to retrieval rank (searched only for a tie)."""
         others = [e for e in self.catalog.entries if e.id not in {asked.id, NOTES_ENTRY}]
         covering = self.judge.covering_entries(topic, others)
         if not covering:
             return []
-        covering = [m for m in covering if m.entry.product in named] or covering
         def key(match: ClauseMatch) -> tuple:
             return tuple(-x for x in match.rank), match.entry.category != asked.category
 

@@ -40,3 +40,6 @@ class Signals:
     # the clause stating the largest amount of the named product's entry, when the question asks for more
     # ("现场服务包能不能给到30人天" against 「不超过 12 人天或 24 人天」)
     amount_beyond: str | None = None
+    # the named product's clause that requires a stage the customer says they have not reached ("还在实施期没上线"
+    # against 「客户进入维护期阶段，金蝶提供…」)
+    stage_not_reached: str | None = None

@@ -152,18 +152,12 @@ def scope_topic(text: str, mentions: list[ProductMatch], lang: Lang) -> tuple[st
     """The product a scope question is about and the thing asked about ("数据备份", "data backup")."""
     if not mentions:
         return None, _strip_scaffold(text, lang)
-    trailing = TRAILING_PRODUCT.search(text)
-    after = [m for m in mentions if trailing and m.start >= trailing.end()]
-    # the first of the best-matched names: a bare stem or English word in a story is weaker evidence than a
-    # full name ("…仓库那边一升级，接口就断。如果买定制开发维护服务，…")
-    best = max(m.score for m in mentions)
-    focus = after[-1] if after else next(m for m in mentions if m.score == best)
+    focus = _focus(text, mentions)
     return focus.entry.product, _strip_scaffold(_asked_part(text, focus), lang)
 
 
 # Where a sentence ends; a customer's background story sits in the sentences before the question.
 SENTENCE_END = re.compile(r"[。！!？?；;\n]+|\.(?:\s+|$)")
-SENTENCE_SPLIT = re.compile(r"(?<=[。！!？?；;\n])|(?<=\.)\s+")  # keeps each sentence's own end
 CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+|\.(?:\s+|$)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # The verb after which a scope question names what it asks about ("…服务里包括方案吗").
 ASKING_VERB = cue("asking_verb")
@@ -172,10 +166,22 @@ ALTERNATIVE = cue("alternative")
 CLOSING_PARTICLE = cue("closing_particle")
 
 
+def _focus(text: str, mentions: list[ProductMatch]) -> ProductMatch:
+    """The product a scope question is about, among its mentions (in text order): the one after a trailing
+    "is X included in P", else the first of the best-matched names."""
+    trailing = TRAILING_PRODUCT.search(text)
+    after = [m for m in mentions if trailing and m.start >= trailing.end()]
+    # the first of the best-matched names: a bare stem or English word in a story is weaker evidence than a
+    # full name ("…仓库那边一升级，接口就断。如果买定制开发维护服务，…")
+    best = max(m.score for m in mentions)
+    return after[-1] if after else next(m for m in mentions if m.score == best)
+
+
 def _asking_sentence(text: str) -> str:
     """A question naming no product asks in its first question sentence, not in the remark before or after
     it ("And does that include EDR? Our auditors asked about it.")."""
-    sentences = [part for part in SENTENCE_SPLIT.split(text) if part.strip()]
+    ends = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
+    sentences = [text[start:end] for start, end in zip(ends, ends[1:]) if text[start:end].strip()]
     asking = ([part for part in sentences if _is_yes_no(part)]
               or [part for part in sentences if part.rstrip().endswith(("?", "？"))])
     return asking[0] if len(sentences) > 1 and asking else text
@@ -270,7 +276,7 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
             focus = discussed[0]
         else:
             mentions = sorted(find_mentions(understanding.question), key=lambda m: m.start)
-            focus = scope_topic(understanding.question, mentions, understanding.lang)[0]
+            focus = _focus(understanding.question, mentions).entry.product
         understanding.products = [focus, *(p for p in understanding.products if p != focus)]
     return understanding
 

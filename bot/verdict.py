@@ -67,8 +67,10 @@ class Concept:
     variants: frozenset[str]
 
     def mentioned_in(self, clause: str) -> bool:
-        lowered = clause.lower()
-        normalised = _norm(clause)
+        return self.mentioned(clause.lower(), _norm(clause))
+
+    def mentioned(self, lowered: str, normalised: str) -> bool:
+        """`mentioned_in` for a text already lower-cased and normalised (one text, several concepts)."""
         for variant in self.variants:
             if _LATIN_TERM.match(variant):
                 if _latin_pattern(variant).search(lowered):
@@ -293,7 +295,10 @@ def beyond_name(concepts: Sequence[Concept], product: str) -> tuple[Concept, ...
 
 def mentioned_share(concepts: Sequence[Concept], text: str) -> float:
     """The share of `concepts` that `text` mentions (0 without concepts)."""
-    return sum(c.mentioned_in(text) for c in concepts) / len(concepts) if concepts else 0.0
+    if not concepts:
+        return 0.0
+    lowered, normalised = text.lower(), _norm(text)
+    return sum(c.mentioned(lowered, normalised) for c in concepts) / len(concepts)
 
 
 def _variants(term: str, group: Sequence[str]) -> list[str]:

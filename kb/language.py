@@ -73,7 +73,6 @@ def compact(text: str) -> str:
     return "".join(text.split()).lower()
 
 
-_NUMBER = r"(\d+(?:\.\d+)?)"
 _BEYOND_WINDOW = 10  # characters before the number (or after its unit) that can say "beyond"
 
 
@@ -86,12 +85,11 @@ class Amount:
 
 
 def amounts(text: str) -> list[Amount]:
-    """The amounts of the `amount_unit` cue the text names, in order."""
-    pattern = re.compile(_NUMBER + r"\s*(?:" + cue("amount_unit").pattern + ")", re.IGNORECASE)
+    """The amounts of the `amount` cue the text names, in order."""
     beyond = cue("amount_beyond")
     found, previous_end = [], 0
-    for match in pattern.finditer(text):
+    for match in cue("amount").finditer(text):
         before = text[max(previous_end, match.start() - _BEYOND_WINDOW) : match.start()]
-        found.append(Amount(float(match.group(1)), bool(beyond.search(before + " " + text[match.end() : match.end() + 2]))))
+        found.append(Amount(float(match.group("value")), bool(beyond.search(before + " " + text[match.end() : match.end() + 2]))))
         previous_end = match.end()
     return found

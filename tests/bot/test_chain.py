@@ -65,6 +65,16 @@ def test_not_listed_points_to_the_product_that_covers_it(catalog_bot, question, 
     assert_grounded(catalog_bot, answer)
 
 
+@pytest.mark.parametrize("question, verdict", [
+    ("我们还在实施期没上线，能买维护性开发服务先做改造吗", "not_listed"),  # the entry is for the maintenance stage
+    ("现场服务包能不能给到30人天", "not_listed"),  # more than the entry's 12 or 24
+])
+def test_a_condition_the_entry_states_decides_whatever_the_neighbours_say(catalog_bot, question, verdict):
+    answer = catalog_bot.ask(question)
+    assert answer.verdict == verdict and cited(answer)[0] in question
+    assert_grounded(catalog_bot, answer)
+
+
 def test_not_listed_without_any_covering_product(catalog_bot):
     answer = catalog_bot.ask("培训服务会颁发职业资格证书吗")
     assert answer.verdict == "not_listed" and cited(answer) == ["培训服务"]

@@ -239,8 +239,8 @@ def test_a_customer_not_yet_in_the_stage_an_entry_requires_is_not_listed(tmp_pat
     stage = "客户进入维护期阶段，金蝶提供基于标准产品进行功能改造完善的开发服务。"
     yes = Example(question="a", products=["维护性开发服务"], verdict="included", clause=stage)
     signals = _signals(yes, yes, products=["维护性开发服务"], kind="scope")
-    for question, expected in (("我们还在实施期没上线，能买维护性开发吗", "not_listed"), ("已经进入维护期了，能做吗", "included")):
-        signals.understanding.question = question
+    for reached, expected in ((None, "included"), (stage, "not_listed")):
+        signals.stage_not_reached = reached
         decision = decider.decide(signals, judge=lambda product: Judged("not_listed"), entry_text={"维护性开发服务": stage}.get,
                                   exclusions=lambda product: [])
         assert decision.verdict == expected

@@ -45,7 +45,7 @@ CUES = {
     "exclusion_markers": ["不包含二次开发", "硬件除外"],
     "negated": ["我们不打算", "we don't want the "],
     "quantity": ["最多多少人天", "how many person-days"],
-    "amount_unit": ["人天", "man-days", "days"],
+    "amount": ["30人天", "50 man-days", "40 days"],
     "amount_beyond": ["超过", "more than", "加到"],
     "stage_required": ["客户进入维护期阶段，金蝶提供"],
     "stage_not_reached": ["我们还在实施期没上线", "We are still in implementation"],
@@ -112,7 +112,7 @@ def test_data_files_read_by_libyaml_are_what_the_python_parser_reads():
     ("24 人天以上可以吗", [(24.0, True)]),
     ("7x24小时响应吗", []),
 ])
-def test_amounts_of_the_amount_unit_and_whether_more_is_asked(text: str, expected: list) -> None:
+def test_amounts_and_whether_more_is_asked(text: str, expected: list) -> None:
     from kb.language import amounts
 
     assert [(a.value, a.beyond) for a in amounts(text)] == expected

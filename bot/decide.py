@@ -416,9 +416,10 @@ class Decider:
         if scored:
             why["product"] = round(scored[0][0], 3)
         ranked = [p for _, p in scored]
-        if u.followup and u.products and not signals.typed:
-            # "那它包括工具授权吗": the product comes from the conversation alone. The examples hold no
-            # conversations, so the fitted model has never seen such a question; the conversation decides.
+        if u.followup and u.products and not signals.typed & {compact(p) for p in u.products}:
+            # "那它包括工具授权吗", "那个服务包括培训么" (培训 is what is asked): the product comes from the
+            # conversation alone. The examples hold no conversations, so the fitted model has never seen such
+            # a question; the conversation decides.
             return list(dict.fromkeys([*u.products, *ranked]))[:3]
         if (u.kind == "scope" or u.yes_no_part) and len(u.products) >= 2:
             # "升级服务包括数据库转换吗" asks about its first best-matched product; a later one is what is asked

@@ -281,10 +281,20 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
     return understanding
 
 
+def _previous(state: _State) -> Understanding | None:
+    """The last question as the next one builds on it. A declined one that named a product ("业务应用诊断
+    服务怎么收费" before "那它是做一次就完了还是一直有？") was still about that product: it counts as a
+    question describing it (3 such follow-ups in dev and blind1-15 had lost their product)."""
+    last = state.last
+    if last and last.kind == "abstain":
+        return last.model_copy(update={"kind": "describe", "abstain_reason": None}) if last.products else None
+    return last
+
+
 def _discussed(state: _State) -> list[str]:
     """The product under discussion: the last question's, else the first the last answer named (after
     "which service fits…?", the answer's recommendation)."""
-    last = state.last if state.last and state.last.kind != "abstain" else None
+    last = _previous(state)
     return list(last.products) if last and last.products else list(state.listed[:1] or state.mentioned[:1])
 
 
@@ -304,7 +314,7 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     if reason:
         return Understanding(question=text, lang=lang, kind="abstain", products=products, abstain_reason=reason)
     kind = classify(text, mentions)
-    last = state.last if state.last and state.last.kind != "abstain" else None
+    last = _previous(state)
     followup = False
 
     discussed = _discussed(state)
@@ -342,6 +352,8 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
 
     if kind == "scope":
         focus, topic = scope_topic(text, mentions, lang)
+        if followup and not mentions:  # the product is the conversation's: the question sentence asks
+            topic = _strip_scaffold(_asking_sentence(text), lang)
         background = _strip_scaffold(_remove_spans(text, [m for m in mentions if m.entry.product == focus]), lang)
         if focus:
             products = [focus, *[p for p in products if p != focus]]

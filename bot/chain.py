@@ -290,7 +290,8 @@ class CatalogBot:
                                   *self._catalog_coverage(understanding, context.hits),
                                   amount_stated=self._amount_stated(understanding, context.hits),
                                   amount_beyond=self._amount_beyond(understanding),
-                                  stage_not_reached=self._stage_not_reached(understanding))
+                                  stage_not_reached=self._stage_not_reached(understanding),
+                                  exclude_writers=context.exclude_writers)
         return context
 
     def _amount_stated(self, understanding: Understanding, hits: Sequence[EntryHit]) -> float:

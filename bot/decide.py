@@ -213,8 +213,9 @@ class Judged:
 
 
 def included_features(signals: Signals, product: str, judged: Judged) -> dict[str, float]:
-    """The judge's reading, and how close the question is to this product's yes examples against its no
-    examples (all of them, not only the global top ten: those are mostly about the product as a whole)."""
+    """The judge's reading, how close the question is to this product's yes examples against its no
+    examples (all of them, not only the global top ten: those are mostly about the product as a whole),
+    and how often the question's own words were a yes about this product (kb.word_votes)."""
     key = compact(product)
     neighbours, weights = signals.neighbours, _weights(signals)
     # an example's verdict is about its first product
@@ -242,6 +243,9 @@ def included_features(signals: Signals, product: str, judged: Judged) -> dict[st
             yes, no, clause = (signals.best(m, masked) for m in (said_yes, said_no, same_clause))
             margins[f"yes_margin{suffix}"] = yes - no
             margins[f"judge_clause_margin{suffix}"] = (clause - no) if clause else -0.1
+    votes = memory.word_votes if memory is not None else None
+    words_yes_rate, words_known = (votes.vote(signals.understanding.question, product, signals.exclude_writers)
+                                   if votes else (0.5, 0))
     return {
         "yes_margin": margins.get("yes_margin", 0.0),
         "yes_margin_masked": margins.get("yes_margin_masked", 0.0),
@@ -268,6 +272,8 @@ def included_features(signals: Signals, product: str, judged: Judged) -> dict[st
                                         for n, w in same if n.example.verdict in ("excluded", "not_listed")),
         "topic_yes_gap": margins["topic_yes_gap"],
         "topic_no_gap": margins["topic_no_gap"],
+        "words_yes_rate": words_yes_rate,
+        "words_known": float(words_known),
     }
 
 

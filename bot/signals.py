@@ -43,3 +43,4 @@ class Signals:
     # the named product's clause that requires a stage the customer says they have not reached ("还在实施期没上线"
     # against 「客户进入维护期阶段，金蝶提供…」)
     stage_not_reached: str | None = None
+    exclude_writers: tuple[str, ...] = ()  # when fitting: the writer whose examples must not vote (bot.fit)

@@ -22,13 +22,16 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
 from ingest.models import Catalog, entry_id
 from kb.errors import KBError
+
+if TYPE_CHECKING:
+    from kb.word_votes import WordVotes
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
 STAFF_FILE = "examples.jsonl"
@@ -272,10 +275,12 @@ class ExampleMemory:
     is a 0.05 ms product on one BLAS thread, less than a round trip to Chroma)."""
 
     def __init__(self, examples: Sequence[Example], vectors: dict[str, np.ndarray],
-                 masked: dict[str, str] | None = None) -> None:
+                 masked: dict[str, str] | None = None, tokens: Callable[[str], Sequence[str]] | None = None) -> None:
         """`vectors` by question key; `masked` maps an example's key to its question with product names
-        masked (mask_names), whose vector is in `vectors` too (the question's own vector when absent)."""
+        masked (mask_names), whose vector is in `vectors` too (the question's own vector when absent);
+        `tokens` splits a question into the words kb.word_votes counts (BM25's tokens)."""
         single_threaded_blas()
+        self._tokens = tokens
         kept = [example for example in examples if example.key in vectors]
         self.examples = kept
         self._writers = np.array([example.writer for example in kept])
@@ -297,6 +302,13 @@ class ExampleMemory:
 
     def __len__(self) -> int:
         return len(self.examples)
+
+    @functools.cached_property
+    def word_votes(self) -> WordVotes | None:
+        """Built on first use (tokenising every example takes ~0.5 s; declines never need it)."""
+        from kb.word_votes import WordVotes
+
+        return WordVotes(self.examples, self._tokens) if self._tokens else None
 
     def about(self, product: str) -> np.ndarray:
         """Mask of the examples that name `product` (whitespace-insensitive)."""

@@ -378,7 +378,8 @@ class KnowledgeBase:
             embedded += embed_texts([masked[e.key] for e in check.active], vectors, self.embed_query)
             if embedded:
                 write_vectors(vector_file(self.settings.home, self.slug), vectors)
-            self._memory = (stamp, ExampleMemory(check.active, vectors, masked), check)
+            self._memory = (stamp, ExampleMemory(check.active, vectors, masked, tokens=state.lexical.tokenizer.tokens),
+                            check)
         return self._memory[1]
 
     def examples_check(self) -> ExampleCheck:

@@ -10,7 +10,7 @@ the cross-validated scores go to data/decision/<embedder>.json."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,10 +135,13 @@ def _product_accuracy(rows: Rows, p: np.ndarray) -> float:
     return float(np.mean([label for _, label in best.values()])) if best else 0.0
 
 
-def fit(rows: dict[str, Rows]) -> dict:
-    """Cross-validate, choose, refit on everything; returns data/decision/<embedder>.json's content."""
+def fit(rows: dict[str, Rows], only: Collection[str] = ()) -> dict:
+    """Cross-validate, choose, refit on everything (or only the models named in `only`); returns
+    data/decision/<embedder>.json's content."""
     result: dict = {"fitted": {"cv": "leave one writer out", "models": {}}}
     for name, model_rows in rows.items():
+        if only and name not in only:
+            continue
         names, x, y, groups = model_rows.matrix()
         folds = {c: _out_of_fold(x, y, groups, c) for c in C_GRID}
         losses = {c: _log_loss(y, folds[c]) for c in C_GRID}
@@ -165,6 +168,16 @@ def fit(rows: dict[str, Rows]) -> dict:
         result[name] = _export(_model(c).fit(x, y), names, threshold)
         result["fitted"]["models"][name] = report
     return result
+
+
+def merge_decision(current: dict, refitted: dict) -> dict:
+    """`current` with the models `refitted` holds replaced (and their cross-validated scores): a new
+    feature of one model need not move the thresholds of the other three."""
+    merged = json.loads(json.dumps(current))
+    for name, report in refitted["fitted"]["models"].items():
+        merged[name] = refitted[name]
+        merged["fitted"]["models"][name] = report
+    return merged
 
 
 def rows_from_json(data: dict) -> dict[str, Rows]:

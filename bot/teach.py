@@ -129,17 +129,23 @@ def embed_command(specs: tuple[str, ...]) -> None:
               help="Also save the feature rows (JSON), to study the fit.")
 @click.option("--from-rows", "from_rows", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Refit from rows saved by an earlier --rows (no pipeline run).")
+@click.option("--only", multiple=True, type=click.Choice(["abstain", "product", "scope", "included"]),
+              help="Refit only this model (repeatable); the others stay as they are in the output file.")
 @reports_errors
-def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None) -> None:
+def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None, only: tuple[str, ...]) -> None:
     """Refit the decision module on the shipped examples, leave-one-writer-out (see bot/fit.py)."""
     from tqdm import tqdm
 
     from bot.chain import CatalogBot
-    from bot.fit import collect_rows, fit, rows_from_json, write_decision
+    from bot.decide import DECISION_DIR
+    from bot.fit import collect_rows, fit, merge_decision, rows_from_json, write_decision
     from kb.examples import bundled_files, read_example_file
     from kb.knowledge_base import KnowledgeBase
 
     knowledge_base = KnowledgeBase.open()
+    target = out or DECISION_DIR / f"{knowledge_base.slug}.json"
+    if only and not target.exists():
+        raise click.UsageError(f"--only keeps the other models of {target}, which does not exist")
     knowledge_base.ensure_ready()
     if from_rows:
         rows = rows_from_json(json.loads(from_rows.read_text(encoding="utf-8")))
@@ -150,8 +156,8 @@ def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None
             rows = collect_rows(bot, list(examples.values()), progress=bar.update)
     if rows_file:
         rows_file.write_text(json.dumps({name: vars(r) for name, r in rows.items()}), encoding="utf-8")
-    content = fit(rows)
-    from bot.decide import DECISION_DIR
-
-    write_decision(content, out or DECISION_DIR / f"{knowledge_base.slug}.json")
+    content = fit(rows, only)
+    if only:
+        content = merge_decision(json.loads(target.read_text(encoding="utf-8")), content)
+    write_decision(content, target)
     click.echo(json.dumps(content["fitted"], ensure_ascii=False, indent=1))

@@ -93,6 +93,29 @@ def test_fit_from_saved_rows_writes_weights_the_bot_reads(tmp_path: Path) -> Non
     assert models.fitted["cv"] == "leave one writer out"
 
 
+def test_only_refits_the_named_model_and_keeps_the_others(tmp_path: Path) -> None:
+    saved = tmp_path / "rows.json"
+    saved.write_text(json.dumps({name: vars(synthetic_rows(seed=5)) for name in ("abstain", "product", "scope", "included")}))
+    out = tmp_path / "decision.json"
+    assert CliRunner().invoke(cli, ["examples", "fit", "--from-rows", str(saved), "--out", str(out)]).exit_code == 0
+    before = json.loads(out.read_text())
+    saved.write_text(json.dumps({name: vars(synthetic_rows(seed=6)) for name in ("abstain", "product", "scope", "included")}))
+    result = CliRunner().invoke(cli, ["examples", "fit", "--from-rows", str(saved), "--out", str(out), "--only", "included"])
+    assert result.exit_code == 0, result.output
+    after = json.loads(out.read_text())
+    assert after["included"] != before["included"]
+    assert all(after[name] == before[name] for name in ("abstain", "product", "scope"))
+    assert after["fitted"]["models"]["scope"] == before["fitted"]["models"]["scope"]
+
+
+def test_only_needs_a_decision_file_to_keep_the_others_from(tmp_path: Path) -> None:
+    saved = tmp_path / "rows.json"
+    saved.write_text(json.dumps({name: vars(synthetic_rows()) for name in ("abstain", "product", "scope", "included")}))
+    result = CliRunner().invoke(cli, ["examples", "fit", "--from-rows", str(saved), "--out", str(tmp_path / "none.json"),
+                                      "--only", "included"])
+    assert result.exit_code != 0 and "does not exist" in result.output
+
+
 @pytest.mark.parametrize("label", [True, False])
 def test_one_class_folds_do_not_break_the_fit(label: bool) -> None:
     """A writer whose rows all share one label (a writer of declines only) still gets predictions."""

@@ -135,6 +135,9 @@ def candidate_features(signals: Signals, product: str) -> dict[str, float]:
     score = next((hit.score for hit in signals.hits if compact(hit.entry.product) == key), 0.0)
     named = [compact(p) for p in u.products]
     about = signals.best(signals.memory.about(product)) if signals.memory else 0.0
+    # a follow-up's words are about the conversation's product, and no example is a follow-up: no vote
+    votes = signals.memory.word_votes if signals.memory is not None and not u.followup else None
+    words = votes.products(u.question, signals.exclude_writers) if votes else {}
     return {
         "product_margin": about - top if signals.memory else 0.0,
         "named": float(key in named),
@@ -145,6 +148,8 @@ def candidate_features(signals: Signals, product: str) -> dict[str, float]:
         "search_first": float(bool(ranked) and ranked[0] == key),
         "notes": float(key == NOTES_ENTRY),
         "entitlement_cue": float(key == NOTES_ENTRY and u.kind == "entitlement"),
+        "words_product": words.get(key, 0.0),
+        "words_product_top": float(words.get(key, 0.0) >= 1.0),
     }
 
 

@@ -1,13 +1,18 @@
-"""Word votes: how often the labelled examples that use a word about a product were told "included".
+"""Word votes: which product the labelled examples that use a word were about, and how often those about a
+product were told "included".
 
-A customer's own word for what they ask (装好, 打补丁, 整改, "hand-holding") is often not the catalog's,
-and the clause judge cannot connect the two; but other writers used the same word about the same
-product, and their examples say whether it was included. Words are BM25's tokens (kb.lexical), less the
-product's own name. Counts are kept per writer, so fitting (bot.fit) can leave a writer's own examples
-out, as it does for the neighbours. Leave one writer out over session 8's 6,120 examples, the included
-model's recall at precision 0.97 went 0.922 -> 0.951 with these two features."""
+A customer's own word for what they ask (装好, 打补丁, 整改, 月结卡, "hand-holding") is often not the
+catalog's, and neither retrieval nor the clause judge connects the two; but other writers used the same
+word, and their examples say which product it was about and whether it was included. The question's
+vector (the neighbours) weighs the whole question; these count single words. Words are BM25's tokens
+(kb.lexical), less the product's own name for the yes-rate. Counts are kept per writer, so fitting
+(bot.fit) can leave a writer's own examples out, as it does for the neighbours. Leave one writer out over
+session 8's 6,120 examples, the included model's recall at precision 0.97 went 0.922 -> 0.951 with the
+yes-rate."""
 from __future__ import annotations
 
+import functools
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
@@ -21,12 +26,20 @@ MAX_KNOWN = 5  # words seen about the product; a question rarely asks about more
 class WordVotes:
     def __init__(self, examples: Iterable[Example], tokens: Tokens) -> None:
         self._tokens = tokens
+        self._products = functools.lru_cache(maxsize=64)(self._scores)  # asked once per candidate product
         self._name_words: dict[str, frozenset[str]] = {}
         self._seen: Counter[tuple[str, str]] = Counter()
         self._yes: Counter[tuple[str, str]] = Counter()
         self._seen_by: Counter[tuple[str, str, str]] = Counter()
         self._yes_by: Counter[tuple[str, str, str]] = Counter()
+        self._about: dict[str, Counter[str]] = {}  # word -> first products of the answered examples using it
+        self._about_by: Counter[tuple[str, str, str]] = Counter()
         for example in examples:
+            if example.products and not example.abstain:
+                product = compact(example.products[0])
+                for word in set(self._tokens(example.question)):
+                    self._about.setdefault(word, Counter())[product] += 1
+                    self._about_by[(word, product, example.writer)] += 1
             if example.verdict is None or not example.products:
                 continue
             product = example.products[0]  # an example's verdict is about its first product
@@ -55,3 +68,21 @@ class WordVotes:
             if seen > 0:
                 rates.append((yes + 0.5) / (seen + 1))
         return (sum(rates) / len(rates), min(len(rates), MAX_KNOWN)) if rates else (0.5, 0)
+
+    def products(self, question: str, exclude_writers: Sequence[str] = ()) -> dict[str, float]:
+        return self._products(question, tuple(exclude_writers))
+
+    def _scores(self, question: str, exclude_writers: tuple[str, ...]) -> dict[str, float]:
+        """Compact product -> score, 1.0 for the best: each word of the question votes for the products of
+        the examples using it, in proportion, with weight log(1 + how many used it) (a word seen once says
+        less than one seen fifty times)."""
+        scores: Counter[str] = Counter()
+        for word in set(self._tokens(question)):
+            counts = {product: count - sum(self._about_by[(word, product, writer)] for writer in exclude_writers)
+                      for product, count in self._about.get(word, {}).items()}
+            total = sum(counts.values())
+            for product, count in counts.items():
+                if count > 0:
+                    scores[product] += count / total * math.log1p(total)
+        best = max(scores.values(), default=0.0)
+        return {product: score / best for product, score in scores.items()} if best > 0 else {}

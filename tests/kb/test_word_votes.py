@@ -47,6 +47,17 @@ def test_no_known_word_is_no_evidence_and_many_are_capped() -> None:
     assert votes.vote(" ".join(f"w{i}" for i in range(9)), "升级服务")[1] == MAX_KNOWN
 
 
+def test_words_vote_for_the_products_of_the_examples_using_them() -> None:
+    examples = [_example("装好 吗", "included", "a"), _example("装好 了 吗", None, "b"),
+                _example("装好 吗", "not_listed", "c", product="迁移"),
+                Example(question="装好 吗", products=["迁移"], abstain=True, writer="d")]  # declines say nothing
+    votes = WordVotes(examples, _tokens)
+    scores = votes.products("装好")
+    assert scores == {"升级服务": 1.0, "迁移": 0.5}
+    assert votes.products("装好", exclude_writers=["a", "b"]) == {"迁移": 1.0}
+    assert votes.products("没见过") == {}
+
+
 def test_the_memory_builds_its_word_votes_only_with_a_tokenizer() -> None:
     vectors = {question_key(e.question): np.ones(2) for e in EXAMPLES}
     assert ExampleMemory(EXAMPLES, vectors).word_votes is None

@@ -27,7 +27,7 @@ class WordVotes:
     def __init__(self, examples: Iterable[Example], tokens: Tokens) -> None:
         self._tokens = tokens
         self._products = functools.lru_cache(maxsize=64)(self._scores)  # asked once per candidate product
-        self._name_words: dict[str, frozenset[str]] = {}
+        self._names: dict[str, frozenset[str]] = {}
         self._seen: Counter[tuple[str, str]] = Counter()
         self._yes: Counter[tuple[str, str]] = Counter()
         self._seen_by: Counter[tuple[str, str, str]] = Counter()
@@ -35,27 +35,32 @@ class WordVotes:
         self._about: dict[str, Counter[str]] = {}  # word -> first products of the answered examples using it
         self._about_by: Counter[tuple[str, str, str]] = Counter()
         for example in examples:
-            if example.products and not example.abstain:
-                product = compact(example.products[0])
-                for word in set(self._tokens(example.question)):
+            if not example.products:
+                continue
+            words = set(self._tokens(example.question))  # once: jieba is most of building this
+            product = compact(example.products[0])  # an example is about its first product
+            if not example.abstain:
+                for word in words:
                     self._about.setdefault(word, Counter())[product] += 1
                     self._about_by[(word, product, example.writer)] += 1
-            if example.verdict is None or not example.products:
+            if example.verdict is None:
                 continue
-            product = example.products[0]  # an example's verdict is about its first product
             included = example.verdict == "included"
-            for word in self._asked(example.question, product):
-                key = (word, compact(product))
+            for word in words - self._name_words(example.products[0]):
+                key = (word, product)
                 self._seen[key] += 1
                 self._yes[key] += included
                 self._seen_by[(*key, example.writer)] += 1
                 self._yes_by[(*key, example.writer)] += included
 
-    def _asked(self, question: str, product: str) -> set[str]:
+    def _name_words(self, product: str) -> frozenset[str]:
         key = compact(product)
-        if key not in self._name_words:
-            self._name_words[key] = frozenset(self._tokens(product))
-        return set(self._tokens(question)) - self._name_words[key]
+        if key not in self._names:
+            self._names[key] = frozenset(self._tokens(product))
+        return self._names[key]
+
+    def _asked(self, question: str, product: str) -> set[str]:
+        return set(self._tokens(question)) - self._name_words(product)
 
     def vote(self, question: str, product: str, exclude_writers: Sequence[str] = ()) -> tuple[float, int]:
         """(mean smoothed yes-rate of the question's words that other examples used about `product`, how

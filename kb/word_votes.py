@@ -1,5 +1,5 @@
-"""Word votes: which product the labelled examples that use a word were about, and how often those about a
-product were told "included".
+"""Word votes: which product the labelled examples that use a word were about, how often those about a
+product were told "included", and how often the examples using it were declined or scope questions.
 
 A customer's own word for what they ask (装好, 打补丁, 整改, 月结卡, "hand-holding") is often not the
 catalog's, and neither retrieval nor the clause judge connects the two; but other writers used the same
@@ -15,11 +15,14 @@ import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
 
 from kb.examples import Example
 from kb.names import compact
 
 Tokens = Callable[[str], Sequence[str]]
+Label = Literal["declined", "scope"]
+LABELS: tuple[Label, ...] = ("declined", "scope")
 MAX_KNOWN = 5  # words seen about the product; a question rarely asks about more
 
 
@@ -34,10 +37,21 @@ class WordVotes:
         self._yes_by: Counter[tuple[str, str, str]] = Counter()
         self._about: dict[str, Counter[str]] = {}  # word -> first products of the answered examples using it
         self._about_by: Counter[tuple[str, str, str]] = Counter()
+        self._used: Counter[str] = Counter()  # word -> examples using it
+        self._used_by: Counter[tuple[str, str]] = Counter()
+        self._labelled: dict[Label, Counter[str]] = {label: Counter() for label in LABELS}
+        self._labelled_by: dict[Label, Counter[tuple[str, str]]] = {label: Counter() for label in LABELS}
         for example in examples:
+            words = set(self._tokens(example.question))  # once: jieba is most of building this
+            labels = {"declined": example.abstain, "scope": example.verdict is not None}
+            for word in words:
+                self._used[word] += 1
+                self._used_by[(word, example.writer)] += 1
+                for label in LABELS:
+                    self._labelled[label][word] += labels[label]
+                    self._labelled_by[label][(word, example.writer)] += labels[label]
             if not example.products:
                 continue
-            words = set(self._tokens(example.question))  # once: jieba is most of building this
             product = compact(example.products[0])  # an example is about its first product
             if not example.abstain:
                 for word in words:
@@ -73,6 +87,18 @@ class WordVotes:
             if seen > 0:
                 rates.append((yes + 0.5) / (seen + 1))
         return (sum(rates) / len(rates), min(len(rates), MAX_KNOWN)) if rates else (0.5, 0)
+
+    def share(self, question: str, label: Label, exclude_writers: Sequence[str] = ()) -> tuple[float, float]:
+        """(mean, highest) smoothed share of the examples using each of the question's words that were
+        declined ("declined") or scope questions ("scope"); (0.5, 0.5) when no example used any."""
+        rates = []
+        for word in set(self._tokens(question)):
+            used = self._used[word] - sum(self._used_by[(word, writer)] for writer in exclude_writers)
+            labelled = self._labelled[label][word] - sum(self._labelled_by[label][(word, writer)]
+                                                         for writer in exclude_writers)
+            if used > 0:
+                rates.append((labelled + 0.5) / (used + 1))
+        return (sum(rates) / len(rates), max(rates)) if rates else (0.5, 0.5)
 
     def products(self, question: str, exclude_writers: Sequence[str] = ()) -> dict[str, float]:
         return self._products(question, tuple(exclude_writers))

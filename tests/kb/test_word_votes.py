@@ -62,3 +62,13 @@ def test_the_memory_builds_its_word_votes_only_with_a_tokenizer() -> None:
     vectors = {question_key(e.question): np.ones(2) for e in EXAMPLES}
     assert ExampleMemory(EXAMPLES, vectors).word_votes is None
     assert ExampleMemory(EXAMPLES, vectors, tokens=_tokens).word_votes.vote("装好", "升级服务")[1] == 1
+
+
+def test_words_vote_on_declining_with_the_examples_using_them() -> None:
+    examples = [Example(question="股票 代码", abstain=True, writer="a"), Example(question="股票 怎么 买", abstain=True, writer="b"),
+                _example("升级 包括 培训 吗", "included", "c")]
+    votes = WordVotes(examples, _tokens)
+    mean, highest = votes.share("股票 培训", "declined")
+    assert np.isclose(highest, 2.5 / 3) and np.isclose(mean, (2.5 / 3 + 0.5 / 2) / 2)
+    assert votes.share("股票", "declined", exclude_writers=["a", "b"]) == (0.5, 0.5)
+    assert np.isclose(votes.share("培训", "scope")[0], 1.5 / 2)

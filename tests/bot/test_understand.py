@@ -224,6 +224,7 @@ def test_a_yes_no_question_inside_a_longer_message_is_noticed(question, expected
     "这个升级服务cover数据迁移吗？客户要从K3 WISE换到星空",  # English inside Chinese, a remark after it
     "私有云部署与运维支持服务是金蝶出服务器吗 我们园区机房没有空余的机器",  # chat style: a space after 吗
     "Database conversion service also include moving our system to cloud?",  # no auxiliary, no question word
+    "private cloud ops support: patching + backups incl?",  # incl, the chat abbreviation
 ])
 def test_a_yes_no_question_with_a_remark_after_it_is_a_scope_question(question, find_mentions):
     assert understand(question, [], find_mentions).kind == "scope"

@@ -108,6 +108,7 @@ def test_data_files_read_by_libyaml_are_what_the_python_parser_reads():
 @pytest.mark.parametrize("text, expected", [
     ("现场服务包能不能给到30人天", [(30.0, False)]),
     ("Does the on-site service package cover more than 24 person-days?", [(24.0, True)]),
+    ("onsite svc pack, can we go past 24 man-days?", [(24.0, True)]),
     ("不超过 12 人天或 24 人天的现场支持", [(12.0, True), (24.0, False)]),
     ("24 人天以上可以吗", [(24.0, True)]),
     ("7x24小时响应吗", []),

@@ -121,6 +121,18 @@ def test_ingest_embeds_only_new_examples_and_mirrors_them_into_chroma(ingested, 
     assert collection.count() == len(memory)
 
 
+def test_ingest_leaves_the_examples_tokens_for_the_word_votes_in_the_build_folder(ingested) -> None:
+    """So a cold process does not run jieba over every example before its first answer."""
+    knowledge_base = ingested
+    build = knowledge_base.registry.build_dir(knowledge_base.versions()[0].collection)
+    cached = json.loads((build / "examples-tokens.json").read_text(encoding="utf-8"))
+    memory = knowledge_base.example_memory()
+    assert {e.key for e in memory.examples} <= set(cached)
+    example = memory.examples[0]
+    assert cached[example.key] == knowledge_base._state().lexical.tokenizer.tokens(example.question)
+    assert memory.word_votes is not None
+
+
 def test_staff_examples_must_name_catalog_products(ingested) -> None:
     with pytest.raises(ExampleError, match="unknown product"):
         ingested.add_example(Example(question="有没有 ERP 咨询", products=["咨询服务"]))

@@ -163,9 +163,7 @@ def test_english_not_included(catalog_bot):
 
 @pytest.mark.parametrize("question", [
     "Oracle ERP 的实施你们也做吗",
-    pytest.param("用友的数据结转服务怎么样", marks=pytest.mark.xfail(
-        strict=True, reason="session 8's 17-writer refit answers it about 数据结转服务: the other-vendor cue is a "
-        "feature, and 24 of 156 questions naming another vendor in the examples and eval sets are answered")),
+    "用友的数据结转服务怎么样",  # declined again since the decline model reads the word votes (用友)
     "升级服务的报价是多少",
     "Is there a discount for buying three services?",
     "总账里怎么过账凭证",

@@ -117,7 +117,7 @@ def abstain_features(signals: Signals) -> dict[str, float]:
     }
     votes = memory.word_votes if memory is not None else None
     values["words_declined_rate"], values["words_declined_max"] = (
-        votes.share(u.question, "declined", signals.exclude_writers) if votes else (0.5, 0.5))
+        votes.declined(u.question, signals.exclude_writers) if votes else (0.5, 0.5))
     for rule in SOFT_RULES:
         values[f"rule_{rule}"] = float(u.abstain_reason == rule)
     for kind in KINDS:

@@ -71,9 +71,8 @@ class Tokenizer:
             "".join(word.split()) for word in user_words if not _LATIN.match(word.lower())
         )
         # a query's glossary expansions are tokenised too, the same few hundred terms over and over
-        # (19 texts a search, ~1 ms), and the examples' questions each time the memory reloads
-        # (kb.word_votes, ~0.7 s for 6,000): remembered
-        self._remembered = lru_cache(maxsize=16384)(self._tokens)
+        # (19 texts a search, ~1 ms): remembered
+        self._remembered = lru_cache(maxsize=4096)(self._tokens)
 
     def tokens(self, text: str) -> list[str]:
         return list(self._remembered(text))

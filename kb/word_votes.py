@@ -1,5 +1,5 @@
 """Word votes: which product the labelled examples that use a word were about, how often those about a
-product were told "included", and how often the examples using it were declined or scope questions.
+product were told "included", and how often the examples using it were declined.
 
 A customer's own word for what they ask (装好, 打补丁, 整改, 月结卡, "hand-holding") is often not the
 catalog's, and neither retrieval nor the clause judge connects the two; but other writers used the same
@@ -15,14 +15,11 @@ import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
 
 from kb.examples import Example
 from kb.names import compact
 
 Tokens = Callable[[str], Sequence[str]]
-Label = Literal["declined", "scope"]
-LABELS: tuple[Label, ...] = ("declined", "scope")
 MAX_KNOWN = 5  # words seen about the product; a question rarely asks about more
 
 
@@ -39,17 +36,15 @@ class WordVotes:
         self._about_by: Counter[tuple[str, str, str]] = Counter()
         self._used: Counter[str] = Counter()  # word -> examples using it
         self._used_by: Counter[tuple[str, str]] = Counter()
-        self._labelled: dict[Label, Counter[str]] = {label: Counter() for label in LABELS}
-        self._labelled_by: dict[Label, Counter[tuple[str, str]]] = {label: Counter() for label in LABELS}
+        self._declined: Counter[str] = Counter()
+        self._declined_by: Counter[tuple[str, str]] = Counter()
         for example in examples:
-            words = set(self._tokens(example.question))  # once: jieba is most of building this
-            labels = {"declined": example.abstain, "scope": example.verdict is not None}
+            words = set(self._tokens(example.question))
             for word in words:
                 self._used[word] += 1
                 self._used_by[(word, example.writer)] += 1
-                for label in LABELS:
-                    self._labelled[label][word] += labels[label]
-                    self._labelled_by[label][(word, example.writer)] += labels[label]
+                self._declined[word] += example.abstain
+                self._declined_by[(word, example.writer)] += example.abstain
             if not example.products:
                 continue
             product = compact(example.products[0])  # an example is about its first product
@@ -82,22 +77,21 @@ class WordVotes:
         rates = []
         for word in self._asked(question, product):
             key = (word, compact(product))
-            seen = self._seen[key] - sum(self._seen_by[(*key, writer)] for writer in exclude_writers)
-            yes = self._yes[key] - sum(self._yes_by[(*key, writer)] for writer in exclude_writers)
+            seen = _less(self._seen[key], self._seen_by, key, exclude_writers)
+            yes = _less(self._yes[key], self._yes_by, key, exclude_writers)
             if seen > 0:
                 rates.append((yes + 0.5) / (seen + 1))
         return (sum(rates) / len(rates), min(len(rates), MAX_KNOWN)) if rates else (0.5, 0)
 
-    def share(self, question: str, label: Label, exclude_writers: Sequence[str] = ()) -> tuple[float, float]:
-        """(mean, highest) smoothed share of the examples using each of the question's words that were
-        declined ("declined") or scope questions ("scope"); (0.5, 0.5) when no example used any."""
+    def declined(self, question: str, exclude_writers: Sequence[str] = ()) -> tuple[float, float]:
+        """(mean, highest) smoothed share of declines among the examples using each of the question's
+        words; (0.5, 0.5) when no example used any."""
         rates = []
         for word in set(self._tokens(question)):
-            used = self._used[word] - sum(self._used_by[(word, writer)] for writer in exclude_writers)
-            labelled = self._labelled[label][word] - sum(self._labelled_by[label][(word, writer)]
-                                                         for writer in exclude_writers)
+            used = _less(self._used[word], self._used_by, (word,), exclude_writers)
+            declined = _less(self._declined[word], self._declined_by, (word,), exclude_writers)
             if used > 0:
-                rates.append((labelled + 0.5) / (used + 1))
+                rates.append((declined + 0.5) / (used + 1))
         return (sum(rates) / len(rates), max(rates)) if rates else (0.5, 0.5)
 
     def products(self, question: str, exclude_writers: Sequence[str] = ()) -> dict[str, float]:
@@ -109,7 +103,7 @@ class WordVotes:
         less than one seen fifty times)."""
         scores: Counter[str] = Counter()
         for word in set(self._tokens(question)):
-            counts = {product: count - sum(self._about_by[(word, product, writer)] for writer in exclude_writers)
+            counts = {product: _less(count, self._about_by, (word, product), exclude_writers)
                       for product, count in self._about.get(word, {}).items()}
             total = sum(counts.values())
             for product, count in counts.items():
@@ -117,3 +111,8 @@ class WordVotes:
                     scores[product] += count / total * math.log1p(total)
         best = max(scores.values(), default=0.0)
         return {product: score / best for product, score in scores.items()} if best > 0 else {}
+
+
+def _less(total: int, by_writer: Counter, key: tuple[str, ...], writers: Sequence[str]) -> int:
+    """A count without the left-out writers' share of it (fitting leaves a writer out)."""
+    return total - sum(by_writer[(*key, writer)] for writer in writers)

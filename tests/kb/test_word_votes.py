@@ -68,7 +68,6 @@ def test_words_vote_on_declining_with_the_examples_using_them() -> None:
     examples = [Example(question="股票 代码", abstain=True, writer="a"), Example(question="股票 怎么 买", abstain=True, writer="b"),
                 _example("升级 包括 培训 吗", "included", "c")]
     votes = WordVotes(examples, _tokens)
-    mean, highest = votes.share("股票 培训", "declined")
+    mean, highest = votes.declined("股票 培训")
     assert np.isclose(highest, 2.5 / 3) and np.isclose(mean, (2.5 / 3 + 0.5 / 2) / 2)
-    assert votes.share("股票", "declined", exclude_writers=["a", "b"]) == (0.5, 0.5)
-    assert np.isclose(votes.share("培训", "scope")[0], 1.5 / 2)
+    assert votes.declined("股票", exclude_writers=["a", "b"]) == (0.5, 0.5)

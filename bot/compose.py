@@ -40,9 +40,10 @@ FILLER_ENTRIES = 2
 SHARED_HEADING_ENTRIES = 3
 # The most characters of an item shown in a list of headings, cut at a comma; the card has the clause.
 GIST_CHARACTERS = 50
-# A "what does P include" list shows an item whole when it is this short ("上线保障：完成正式升级，上线切换"):
-# the heading alone ("上线保障") hides what the item does.
-WHOLE_ITEM_CHARACTERS = 32
+# A list of what a service covers shows an item whole when it is this short: the heading alone ("运维支持",
+# "迁移保障") hides what the item does ("产品补丁更新、数据备份", "在双方约定的时间内完成"). 56 shows 45 of the
+# bundled catalog's 49 items whole; the four longer ones keep their heading.
+WHOLE_ITEM_CHARACTERS = 56
 MAX_SCOPE_QUOTES = 3  # a yes quotes its deciding clause and at most two more of the entry
 LEAD_CHARACTERS = 60  # the description's gist before a list of items
 # A product's name restated with a word inside it: at most NAME_GAP characters between two of its
@@ -289,7 +290,7 @@ class Composer:
     def _contents(self, cited: Cited, entry: Entry, lang: Lang, limit: int = 3) -> str:
         """What an entry covers, for a line about it: its items, else its description's sentences."""
         if entry.items:
-            return self._items(cited, entry, lang)
+            return self._items(cited, entry, lang, whole=True)
         sentences = [s for s in split_sentences(entry.description) if not self.is_filler(entry, s)][:limit]
         return ("，" if lang == "zh" else "; ").join(self._quote(cited, entry, s) for s in sentences)
 
@@ -310,6 +311,14 @@ class Composer:
         if clause in entry.items:
             return f"{subject}的服务内容有{quote}"
         return f"目录写明{quote}" if subject == "它" else f"目录中{subject}写明{quote}"
+
+    def _purpose(self, cited: Cited, entry: Entry, clause: str) -> str | None:
+        """The description's gist, when `clause` is an item whose heading many entries share: 「方案执行：…」
+        alone does not say what the service is ("保障将原系统数据迁移至目标系统" does)."""
+        lead = self.lead(entry)
+        if not lead or clause not in entry.items or heading(clause) not in self._shared_headings:
+            return None
+        return self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
 
     def _best_clause(self, entry: Entry, clause: str | None) -> str:
         """The given clause unless it is filler; then the entry's lead, else its first item."""
@@ -382,7 +391,8 @@ class Composer:
         「」: it is theirs, not the catalog's), the service, and why in the catalog's words: the clause
         that fits the need, and the clause sharing most words with the question when that is another one
         (the link between problem and service is catalog text, never ours); one service also gets the
-        rest of what it covers, by heading."""
+        rest of what it covers (short items in full), and the purpose of a service whose fitting clause is
+        boilerplate ("方案制定：…")."""
         cited = Cited()
         entries = unique(quote.entry for quote in matches)
         reasons = [(entry, self._best_clause(entry, next(q.text for q in matches if q.entry.id == entry.id)))
@@ -393,9 +403,10 @@ class Composer:
             joined = "；".join(parts) if lang == "zh" else "; ".join(parts)
             return self._answer([f"建议分别了解{joined}。" if lang == "zh" else f"The services that fit are {joined}."], cited)
         entry, clause = reasons[0]
-        name = self.name(entry, lang)
-        why = self._why(cited, entry, clause, lang)
         echo = self._echo(entry, question, clause)
+        purpose = self._purpose(cited, entry, echo or clause)
+        name = self.name(entry, lang) + ((f"（{purpose}）" if lang == "zh" else f" ({purpose})") if purpose else "")
+        why = self._why(cited, entry, clause, lang)
         if echo:
             why += f"，还有{self._quote(cited, entry, echo)}" if lang == "zh" else f" and {self._quote(cited, entry, echo)}"
         problem = problem_words(question)
@@ -405,7 +416,7 @@ class Composer:
             lines = [f"{f'You mentioned “{problem}”; t' if problem else 'T'}he service that fits this is {name}: {why}."]
         rest = [item for item in entry.items if item not in (clause, echo)]
         if rest:
-            items = self._items(cited, entry, lang, skip=[clause, echo or ""])
+            items = self._items(cited, entry, lang, skip=[clause, echo or ""], whole=True)
             lines.append(f"它还包括{items}。" if lang == "zh" else f"It also covers {items}.")
         return self._answer(lines, cited)
 
@@ -441,9 +452,8 @@ class Composer:
         if verdict == "included":
             deciding = self._best_clause(entry, clause)
             why = self._why(cited, entry, deciding, lang, subject=name)
-            lead = self.lead(entry)
-            if lead and heading(deciding) in self._shared_headings:  # 方案执行：… alone does not say what the service is
-                purpose = self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
+            purpose = self._purpose(cited, entry, deciding)
+            if purpose:
                 why += f"；这项服务{purpose}" if lang == "zh" else f"; the service: {purpose}"
             related = self._related_items(entry, question, skip=[deciding],
                                           limit=MAX_SCOPE_QUOTES - len(cited.citations()))

@@ -45,11 +45,16 @@ def test_a_full_list_does_not_suggest_itself(composer: Composer, catalog: Catalo
 def test_a_which_service_answer_suggests_the_recommended_product_and_its_other_items(composer: Composer,
                                                                                      catalog: Catalog) -> None:
     """Not the next entry of the catalog (数据库转换服务 after 性能优化服务 shares nothing with it): what the
-    recommended product covers, and its item the answer named only by its heading."""
+    recommended product covers, and its items the answer named only by their headings (部署方案, 69 characters,
+    is the one of 私有云部署与运维支持服务; 性能优化服务's three are short enough to be quoted whole)."""
     performance = catalog.entry("性能优化服务")
     question = "月底结账特别慢，找哪个服务？"
     answer = composer.recommend([Quote(performance, performance.items[0])], "zh", question)
-    assert follow_ups(question, answer, catalog) == ["性能优化服务包括哪些内容？", "性能优化服务包括方案制订与执行吗？"]
+    assert follow_ups(question, answer, catalog) == ["性能优化服务包括哪些内容？"]
+    cloud = catalog.entry("私有云部署与运维支持服务")
+    question = "服务器是我们自己的，谁来帮我们装系统？"
+    answer = composer.recommend([Quote(cloud, cloud.items[1])], "zh", question)
+    assert follow_ups(question, answer, catalog)[:2] == ["私有云部署与运维支持服务包括哪些内容？", "私有云部署与运维支持服务包括部署方案吗？"]
 
 
 @pytest.mark.parametrize("product", ["性能优化服务", "数据库转换服务", "升级服务", "私有云部署与运维支持服务", "培训服务"])
@@ -88,7 +93,7 @@ def test_nothing_after_an_abstention_or_the_general_notes(composer: Composer, ca
 def test_each_suggestion_is_answered_from_the_product_it_names(catalog_bot: CatalogBot, question: str) -> None:
     answer = catalog_bot.ask(question)
     suggested = follow_ups(question, answer, catalog_bot.catalog)
-    assert 2 <= len(suggested) <= MAX_SUGGESTIONS and question not in suggested
+    assert 1 <= len(suggested) <= MAX_SUGGESTIONS and question not in suggested
     for follow_up in suggested:
         reply = catalog_bot.ask(follow_up)
         assert not reply.abstained and reply.citations, follow_up

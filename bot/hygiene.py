@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from kb.language import rewritten
+
 MAX_QUESTION_CHARS = 2000
 
 # Zero-width, bidi-override and other format characters (Unicode category Cf), plus controls (Cc)
@@ -19,13 +21,13 @@ class QuestionTooLong(ValueError):
 
 def clean_question(text: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
     """NFKC-normalise, drop control/format characters, collapse whitespace, enforce the length cap, and
-    read traditional characters as simplified."""
+    read written Cantonese as standard Chinese and traditional characters as simplified."""
     text = unicodedata.normalize("NFKC", text or "")
     text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf", "Co", "Cs"})
     text = _WHITESPACE.sub(" ", text).strip()
     if len(text) > max_chars:
         raise QuestionTooLong(f"The question is {len(text)} characters long; the limit is {max_chars}.")
-    return simplified(text)
+    return simplified(rewritten("cantonese", text))
 
 
 @lru_cache(maxsize=2)

@@ -26,6 +26,8 @@ class Group(BaseModel):
     whole_words: list[str] = []
     patterns: list[str] = []
     slots: dict[str, list[str]] = {}
+    # a rewrite group: the standard form -> the forms that mean it (written Cantonese 唔 -> 不)
+    rewrite: dict[str, list[str]] = {}
 
     def source(self) -> str:
         """One regular expression: the escaped words, then the whole words, then the patterns."""
@@ -66,6 +68,21 @@ def words(name: str) -> tuple[str, ...]:
 def cue(name: str, ignore_case: bool = True) -> re.Pattern[str]:
     """A group compiled to one regular expression."""
     return re.compile(load_language().groups[name].source(), re.IGNORECASE if ignore_case else 0)
+
+
+@lru_cache(maxsize=None)
+def _rewrites(name: str) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    standard = {form: target for target, forms in load_language().groups[name].rewrite.items() for form in forms}
+    if not standard:
+        return None, {}
+    # longest first: 得唔得 -> 行不行 before 唔 -> 不
+    return re.compile("|".join(map(re.escape, sorted(standard, key=len, reverse=True)))), standard
+
+
+def rewritten(name: str, text: str) -> str:
+    """`text` with every form of a rewrite group replaced by its standard form, longest forms first."""
+    pattern, standard = _rewrites(name)
+    return pattern.sub(lambda match: standard[match.group(0)], text) if pattern else text
 
 
 def compact(text: str) -> str:

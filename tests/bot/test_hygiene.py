@@ -32,3 +32,12 @@ def test_length_cap():
 ])
 def test_traditional_characters_are_read_as_simplified(question, expected):
     assert clean_question(question) == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("你哋嗰個私有雲係咪包埋備份", "你们那个私有云是不是包括备份"),  # traditional Cantonese
+    ("升级服务有冇包测试环境，使唔使我哋自己搵server", "升级服务有没有包测试环境,需不需要我们自己找server"),
+    ("系统迁移服务呢？那个系统呢", "系统迁移服务呢?那个系统呢"),  # standard Chinese stays as typed
+])
+def test_written_cantonese_is_read_as_standard_chinese(question, expected):
+    assert clean_question(question) == expected

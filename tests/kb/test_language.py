@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.language import cue, load_language, words
+from kb.language import cue, load_language, rewritten, words
 
 # group -> questions (or clause fragments) its cue must match
 CUES = {
@@ -60,15 +60,29 @@ NEUTRAL = "2025年7月1日发布。"
 WORD_SETS = {"head_end", "scaffold", "scaffold_edge", "scaffold_edge_keep", "generic", "modals", "stopwords", "en_stopwords",
              "words_across_name_end"}
 MATCHES_ANYTHING = {"ellipsis"}
+# rewrite groups -> (text, the text rewritten)
+REWRITES = {
+    "cantonese": [("我哋唔需要培訓，淨係要數據遷移得唔得", "我们不需要培訓，只是要數據遷移行不行"),
+                  ("個server搬咗去雲，包唔包？", "個server搬了去雲，包不包？"),
+                  ("系统迁移服务呢？", "系统迁移服务呢？")],  # 系 and 呢 are standard Chinese too
+}
 
 
 def test_every_group_is_nonempty_and_covered_here() -> None:
     groups = load_language().groups
     for name, group in groups.items():
-        assert group.words or group.whole_words or group.patterns, name
+        assert group.words or group.whole_words or group.patterns or group.rewrite, name
         for slot in group.slots.values():
             assert slot, name
-    assert set(groups) == set(CUES) | WORD_SETS
+    assert set(groups) == set(CUES) | WORD_SETS | set(REWRITES)
+
+
+@pytest.mark.parametrize("name", sorted(REWRITES))
+def test_rewrite_groups_replace_longest_forms_first(name: str) -> None:
+    for text, expected in REWRITES[name]:
+        assert rewritten(name, text) == expected
+    forms = [form for group_forms in load_language().groups[name].rewrite.values() for form in group_forms]
+    assert len(forms) == len(set(forms)), "a form with two standard forms"
 
 
 @pytest.mark.parametrize("name", sorted(CUES))

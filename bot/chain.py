@@ -393,6 +393,8 @@ class CatalogBot:
                 return self._scope(context, first)
             recommended = self.composer.recommend([self._reason(context, first)], u.lang, u.question)
             return recommended.model_copy(update={"verdict": decision.verdict})
+        if first not in named:  # the decision chose another product than the name found ("来现场处理" is no 现场服务)
+            named = []
         if named or u.kind == "describe":
             return self.composer.describe(named or [first], u.lang)
         return self.composer.recommend([self._reason(context, first)], u.lang, u.question)

@@ -344,10 +344,7 @@ class Composer:
             quote = self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
             opening = f"：{quote}。" if lang == "zh" else f": {quote}."
         items = self._items(cited, entry, lang, whole=True)
-        # what the entry says it does not include, when an item's label hides it (历史版本基础运维服务's
-        # 「不包含二次开发及第三方产品导致的问题」 sits inside its second item): scope and exclusions
-        excluded = [x for x in entry.exclusions if EXCLUSION_MARKER.search(x) and self.quoted(x) not in items]
-        limits = ("、" if lang == "zh" else ", ").join(self._quote(cited, entry, x) for x in excluded)
+        limits = self._hidden_exclusions(cited, entry, items, lang)
         if lang == "en":
             line = f"{name}{opening} It covers {len(entry.items)} items: {items}." if lead else \
                 f"{name} covers {len(entry.items)} items: {items}."
@@ -355,6 +352,12 @@ class Composer:
         line = f"{name}{opening}服务内容有 {len(entry.items)} 项：{items}。" if lead else \
             f"{name}的服务内容有 {len(entry.items)} 项：{items}。"
         return f"{line}另写明{limits}。" if limits else line
+
+    def _hidden_exclusions(self, cited: Cited, entry: Entry, shown: str, lang: Lang) -> str:
+        """What the entry says it does not include, when the items as `shown` hide it (历史版本基础运维服务's
+        「不包含二次开发及第三方产品导致的问题」 sits inside its second item): scope and exclusions."""
+        excluded = [x for x in entry.exclusions if EXCLUSION_MARKER.search(x) and self.quoted(x) not in shown]
+        return ("、" if lang == "zh" else ", ").join(self._quote(cited, entry, x) for x in excluded)
 
     def compare(self, entries: Sequence[Entry], lang: Lang) -> Answer:
         """Each product in a line (its purpose, else what it lists); when they share item headings, what
@@ -369,6 +372,9 @@ class Composer:
             parts = [self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))] if lead else []
             if not shared and (entry.items or not lead):
                 parts.append(self._contents(cited, entry, lang))
+                limits = self._hidden_exclusions(cited, entry, parts[-1], lang)
+                if limits:  # what it does not include is the difference customers compare for
+                    parts.append(f"另写明{limits}" if lang == "zh" else f"it also states {limits}")
             lines.append(f"- {self.name(entry, lang)}：{'；'.join(parts)}" if lang == "zh"
                          else f"- {self.name(entry, lang)}: {'; '.join(parts)}")
         if shared:

@@ -363,3 +363,13 @@ def test_what_an_entry_includes_also_says_what_it_states_it_does_not(composer: C
     assert_one_citation_per_marker(catalog, answer)
     upgrade = composer.describe([entry(catalog, "升级服务")], "zh")
     assert "另写明" not in upgrade.answer  # nothing it excludes
+
+
+def test_a_comparison_states_what_an_entry_excludes_when_its_items_hide_it(composer: Composer, catalog: Catalog) -> None:
+    """"两个都叫运维，补丁谁给？": 历史版本基础运维服务's 不包含…补丁 sits inside an item the list names by its opening."""
+    legacy, cloud = entry(catalog, "历史版本基础运维服务"), entry(catalog, "私有云部署与运维支持服务")
+    answer = composer.compare([legacy, cloud], "zh")
+    assert "另写明「不包含二次开发及第三方产品导致的问题」[" in answer.answer
+    assert "「不包含针对软件缺陷、安全漏洞提供新的软件错误补丁、需求补丁、安全补丁等服务」[" in answer.answer
+    assert "产品补丁更新" in answer.answer  # 运维支持 shown whole
+    assert_one_citation_per_marker(catalog, answer)

@@ -386,6 +386,8 @@ class CatalogBot:
         if context.per_need:
             return self.composer.recommend(self._reasons(context.per_need), u.lang, u.question)
         named = [self._entries[p] for p in u.products if p in self._entries and p != NOTES_ENTRY]
+        if decision.compare:
+            return self.composer.compare(entries[:2], u.lang)
         if u.kind == "compare" and len(named) >= 2:
             return self.composer.compare(named, u.lang)
         if decision.verdict is not None:

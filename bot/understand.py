@@ -38,6 +38,9 @@ class Understanding(BaseModel):
     # some clause of the message is a yes/no question, though the message as a whole is not one
     # ("组织拆分服务能反过来用吗，就是把两个公司的帐套合并成一个"): a cue the decision weighs
     yes_no_part: bool = False
+    # comparison wording ("有啥区别", "vs", "都是教人的？") whatever names were found: the decision may find the
+    # second product a comparison names in its own words
+    compares: bool = False
 
     @property
     def search_query(self) -> str:
@@ -267,6 +270,7 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
             state.listed = tuple(dict.fromkeys(named))
     understanding = _understand_one(question, state, find_mentions)
     understanding.yes_no_part = understanding.kind != "scope" and asks_yes_no_in_part(understanding.question)
+    understanding.compares = bool(COMPARE.search(understanding.question))
     if understanding.yes_no_part and len(understanding.products) >= 2 and not understanding.followup:
         # a yes/no part asks about a product as a scope question does ("报价前确认下：升级后的培训算在升级服务
         # 里面吗"): the first best-matched name goes first, or the one under discussion for a pronoun

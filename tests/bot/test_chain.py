@@ -404,3 +404,10 @@ def test_a_question_asked_after_its_product_sentence_is_judged_on_the_rest(catal
     the next sentence."""
     u = catalog_bot.signals("升级那天你们的人管不管的？上线切换那一下是不是也在服务里面？").signals.understanding
     assert "上线切换" in catalog_bot._asked(u)
+
+
+def test_a_comparison_naming_one_product_by_its_name_compares_the_two(catalog_bot) -> None:
+    answer = catalog_bot.ask("We can't decide: upgrade, or keep the old version with basic maintenance. "
+                             "How do the two services differ?")
+    assert {c.product for c in answer.citations} == {"升级服务", "历史版本基础运维服务"}
+    assert "「不包含针对软件缺陷、安全漏洞提供新的软件错误补丁、需求补丁、安全补丁等服务」[" in answer.answer  # its limits

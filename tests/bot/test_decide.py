@@ -254,3 +254,20 @@ def test_a_no_points_to_another_product_the_question_names_when_its_entry_states
     decision = decider.decide(signals, judge=lambda p: Judged("included" if p == "数据迁移服务" else "not_listed"),
                               entry_text=TEXTS.get, exclusions=lambda product: [])
     assert (decision.products[0], decision.verdict, decision.pointer) == ("升级服务", "not_listed", "数据迁移服务")
+
+
+@pytest.mark.parametrize("compares, kind, expected", [(True, "describe", True), (True, "which", True),
+                                                      (False, "describe", False), (True, "scope", False)])
+def test_a_comparison_naming_fewer_than_two_products_compares_the_two_most_likely(
+        tmp_path: Path, compares: bool, kind: str, expected: bool) -> None:
+    """"升级，还是留在老版本做基础运维？两个服务差在哪" names neither by its catalog name: the product model's first
+    two are compared when both are likely; a yes/no question stays one."""
+    decider = Decider(_models(tmp_path))
+    one_way = Example(question="a", products=["升级服务", "数据迁移服务"])
+    other_way = Example(question="b", products=["数据迁移服务", "升级服务"])
+    u = Understanding(question="q", lang="zh", kind=kind, compares=compares)
+    signals = Signals(u, [Neighbour(e, 0.9 - 0.001 * i) for i, e in enumerate([one_way, other_way] * 2)], [])
+    decision = _decide(decider, signals)
+    assert decision.compare is expected
+    if expected:
+        assert set(decision.products) == {"升级服务", "数据迁移服务"}

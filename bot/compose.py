@@ -476,7 +476,8 @@ class Composer:
                     lines.append(f"{name}列出的服务内容：{items}。" if lang == "zh" else f"{name} lists: {items}.")
         else:
             near = self._best_clause(entry, closest)
-            near = self._echo(entry, question, near) or near
+            if not clause:  # the decision's own limit (「在客户（您）提供的基础设施上…」, 「不超过 24 人天」) stays
+                near = self._echo(entry, question, near) or near
             quote = self._quote(cited, entry, near)
             head = (f"{'不包括。' if verdict == 'excluded' else ''}{name}的条目没有提到这一项，以合同约定为准；"
                     f"最接近的是{quote}" if lang == "zh"

@@ -36,6 +36,7 @@ NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we do
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = cue("quantity")
 STAGE_REQUIRED, STAGE_NOT_REACHED = cue("stage_required"), cue("stage_not_reached")
+CUSTOMER_SUPPLIES, VENDOR_SUPPLIES = cue("customer_supplies"), cue("vendor_supplies")
 DELEGATED = cue("delegated")  # "金蝶全包，我们不用派人？": all of the work asked of Kingdee
 SHARED_WORK = cue("shared_work")  # 联合, 协助, 共同…: a clause's work done with the customer
 # a number an entry states ("不超过 12 人天"), not the marker of a numbered item ("1）", "（2）", "3、")
@@ -291,6 +292,7 @@ class CatalogBot:
                                   amount_stated=self._amount_stated(understanding, context.hits),
                                   amount_beyond=self._amount_beyond(understanding),
                                   stage_not_reached=self._stage_not_reached(understanding),
+                                  customer_supplies=self._customer_supplies(understanding),
                                   exclude_writers=context.exclude_writers)
         return context
 
@@ -321,6 +323,14 @@ class CatalogBot:
         if entry is None or not STAGE_NOT_REACHED.search(understanding.question):
             return None
         return next((clause for _, clause in entry_clauses(entry) if STAGE_REQUIRED.search(clause)), None)
+
+    def _customer_supplies(self, understanding: Understanding) -> str | None:
+        """The named product's clause that has it run on what the customer supplies (CUSTOMER_SUPPLIES), when
+        the question asks Kingdee to supply that (VENDOR_SUPPLIES)."""
+        entry = self._entries.get(understanding.products[0]) if understanding.products else None
+        if entry is None or not VENDOR_SUPPLIES.search(understanding.question):
+            return None
+        return next((clause for _, clause in entry_clauses(entry) if CUSTOMER_SUPPLIES.search(clause)), None)
 
     def _catalog_coverage(self, understanding: Understanding, hits: Sequence[EntryHit]) -> tuple[float, float]:
         """The clause judge's closest clause of the top retrieved entry: (coverage, own_coverage)."""

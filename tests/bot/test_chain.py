@@ -411,3 +411,14 @@ def test_a_comparison_naming_one_product_by_its_name_compares_the_two(catalog_bo
                              "How do the two services differ?")
     assert {c.product for c in answer.citations} == {"升级服务", "历史版本基础运维服务"}
     assert "「不包含针对软件缺陷、安全漏洞提供新的软件错误补丁、需求补丁、安全补丁等服务」[" in answer.answer  # its limits
+
+
+@pytest.mark.parametrize("question", ["环境部署服务的服务器是不是金蝶给我们配？", "Will Kingdee provide the servers for the private cloud deployment?"])
+def test_kingdee_supplying_the_servers_is_no_yes(catalog_bot, question) -> None:
+    """The entries run on the customer's infrastructure (「在客户（您）提供的基础设施上…」)."""
+    answer = catalog_bot.ask(question)
+    assert answer.verdict == "not_listed" and "基础设施" in answer.answer
+
+
+def test_running_on_our_own_servers_is_still_a_yes(catalog_bot) -> None:
+    assert catalog_bot.ask("环境部署服务是装在我们自己提供的服务器上吧？").verdict != "not_listed"

@@ -271,3 +271,24 @@ def test_a_comparison_naming_fewer_than_two_products_compares_the_two_most_likel
     assert decision.compare is expected
     if expected:
         assert set(decision.products) == {"升级服务", "数据迁移服务"}
+
+
+def test_kingdee_supplying_what_the_entry_has_the_customer_supply_is_not_listed(tmp_path: Path) -> None:
+    """"服务器是你们出吗" against 「在客户（您）提供的基础设施上…」: whatever the neighbours say, no yes."""
+    decider = Decider(_models(tmp_path))
+    yes = Example(question="x", products=["升级服务"], verdict="included", clause=CLAUSE)
+    u = Understanding(question="q", lang="zh", kind="scope", products=["升级服务"])
+    clause = "安装部署：在客户（您）提供的基础设施上，……"
+    signals = Signals(u, [Neighbour(yes, 0.9)] * 3, [], customer_supplies=clause)
+    decision = _decide(decider, signals, Judged("included", CLAUSE, 1.0))
+    assert (decision.verdict, decision.clause) == ("not_listed", clause)
+
+
+def test_a_no_example_votes_for_the_product_that_covers_its_need_when_the_question_names_none(tmp_path: Path) -> None:
+    """"老版本运维包括帮我们升到新版本吗" (not listed, covered by 升级服务) is a neighbour of "想升到新版本": the
+    need belongs to 升级服务; for a question naming 数据迁移服务 it stays a vote about that product."""
+    decider = Decider(_models(tmp_path))
+    no = Example(question="a", products=["数据迁移服务"], verdict="not_listed", covered_by=["升级服务"])
+    assert _decide(decider, _signals(no, no, no)).products[0] == "升级服务"
+    named = _decide(decider, _signals(no, no, no, products=["数据迁移服务"], kind="describe"))
+    assert named.products[0] == "数据迁移服务"

@@ -394,7 +394,7 @@ class Decider:
             asks_scope = judged.named_heading is not None
         if not asks_scope:
             if (u.compares and u.kind in ("describe", "which") and len(u.products) < 2 and not u.followup
-                    and why.get("second_product", 0.0) >= COMPARE_SECOND):
+                    and len(products) >= 2 and self._likelihood(signals, products[1], why) >= COMPARE_SECOND):
                 return Decision(abstain=False, products=products[:2], compare=True, why=why)
             return Decision(abstain=False, products=products, why=why)
         if products[0] == NOTES_ENTRY:
@@ -459,8 +459,6 @@ class Decider:
                         key=lambda pair: -pair[0])
         if scored:
             why["product"] = round(scored[0][0], 3)
-        if len(scored) >= 2:
-            why["second_product"] = round(scored[1][0], 3)
         ranked = [p for _, p in scored]
         if u.followup and u.products and not signals.typed & {compact(p) for p in u.products}:
             # "那它包括工具授权吗", "那个服务包括培训么" (培训 is what is asked): the product comes from the
@@ -475,6 +473,12 @@ class Decider:
         if u.kind == "compare" and len(u.products) >= 2:
             return list(dict.fromkeys([*u.products, *ranked]))[: max(len(u.products), 3)]
         return ranked[:3]
+
+    def _likelihood(self, signals: Signals, product: str, why: dict[str, float]) -> float:
+        """The product model's probability that the question is about `product` (kept in `why`)."""
+        probability = self.models.product.probability(candidate_features(signals, product))
+        why["second_product"] = round(probability, 3)
+        return probability
 
     @staticmethod
     def _neighbour_clause(signals: Signals, product: str, verdicts: tuple[str, ...],

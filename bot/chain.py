@@ -291,8 +291,8 @@ class CatalogBot:
                                   *self._catalog_coverage(understanding, context.hits),
                                   amount_stated=self._amount_stated(understanding, context.hits),
                                   amount_beyond=self._amount_beyond(understanding),
-                                  stage_not_reached=self._stage_not_reached(understanding),
-                                  customer_supplies=self._customer_supplies(understanding),
+                                  stage_not_reached=self._named_clause(understanding, STAGE_NOT_REACHED, STAGE_REQUIRED),
+                                  customer_supplies=self._named_clause(understanding, VENDOR_SUPPLIES, CUSTOMER_SUPPLIES),
                                   exclude_writers=context.exclude_writers)
         return context
 
@@ -316,21 +316,14 @@ class CatalogBot:
         most, clause = max(stated)
         return clause if any(a.value > most or (a.beyond and a.value >= most) for a in asked) else None
 
-    def _stage_not_reached(self, understanding: Understanding) -> str | None:
-        """The named product's clause that requires a stage (STAGE_REQUIRED), when the question says the
-        customer is not in it yet (STAGE_NOT_REACHED)."""
+    def _named_clause(self, understanding: Understanding, asks: re.Pattern[str], states: re.Pattern[str]) -> str | None:
+        """The named product's first clause matching `states`, when the question matches `asks`: a customer
+        not yet in the stage an entry requires (STAGE_NOT_REACHED / STAGE_REQUIRED), or asking Kingdee to
+        supply what the entry has the customer supply (VENDOR_SUPPLIES / CUSTOMER_SUPPLIES)."""
         entry = self._entries.get(understanding.products[0]) if understanding.products else None
-        if entry is None or not STAGE_NOT_REACHED.search(understanding.question):
+        if entry is None or not asks.search(understanding.question):
             return None
-        return next((clause for _, clause in entry_clauses(entry) if STAGE_REQUIRED.search(clause)), None)
-
-    def _customer_supplies(self, understanding: Understanding) -> str | None:
-        """The named product's clause that has it run on what the customer supplies (CUSTOMER_SUPPLIES), when
-        the question asks Kingdee to supply that (VENDOR_SUPPLIES)."""
-        entry = self._entries.get(understanding.products[0]) if understanding.products else None
-        if entry is None or not VENDOR_SUPPLIES.search(understanding.question):
-            return None
-        return next((clause for _, clause in entry_clauses(entry) if CUSTOMER_SUPPLIES.search(clause)), None)
+        return next((clause for _, clause in entry_clauses(entry) if states.search(clause)), None)
 
     def _catalog_coverage(self, understanding: Understanding, hits: Sequence[EntryHit]) -> tuple[float, float]:
         """The clause judge's closest clause of the top retrieved entry: (coverage, own_coverage)."""

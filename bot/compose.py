@@ -318,6 +318,10 @@ class Composer:
         lead = self.lead(entry)
         if not lead or clause not in entry.items or heading(clause) not in self._shared_headings:
             return None
+        return self._lead_quote(cited, entry, lead)
+
+    def _lead_quote(self, cited: Cited, entry: Entry, lead: str) -> str:
+        """The description's lead sentence, quoted by its gist (the card holds the whole sentence)."""
         return self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
 
     def _best_clause(self, entry: Entry, clause: str | None) -> str:
@@ -341,7 +345,7 @@ class Composer:
             return f"{name}：{contents}。" if lang == "zh" else f"{name}: {contents}."
         opening = ""
         if lead:
-            quote = self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))
+            quote = self._lead_quote(cited, entry, lead)
             opening = f"：{quote}。" if lang == "zh" else f": {quote}."
         items = self._items(cited, entry, lang, whole=True)
         limits = self._hidden_exclusions(cited, entry, items, lang)
@@ -369,7 +373,7 @@ class Composer:
         shared = set.intersection(*headings) if headings and all(headings) else set()
         for entry in entries:
             lead = self.lead(entry)
-            parts = [self._quote(cited, entry, lead, gist(self.substance(entry, lead), LEAD_CHARACTERS))] if lead else []
+            parts = [self._lead_quote(cited, entry, lead)] if lead else []
             if not shared and (entry.items or not lead):
                 parts.append(self._contents(cited, entry, lang))
                 limits = self._hidden_exclusions(cited, entry, parts[-1], lang)

@@ -30,8 +30,11 @@ class Group(BaseModel):
     rewrite: dict[str, list[str]] = {}
 
     def source(self) -> str:
-        """One regular expression: the escaped words, then the whole words, then the patterns."""
-        alternatives = [re.escape(word) for word in self.words]
+        """One regular expression: the escaped words (and a rewrite group's forms), then the whole words, then
+    the patterns."""
+        # a rewrite group's forms, longest first (得唔得 before 唔)
+        forms = sorted((form for group in self.rewrite.values() for form in group), key=len, reverse=True)
+        alternatives = [re.escape(word) for word in [*self.words, *forms]]
         if self.whole_words:
             # between Latin letters only: "这个升级服务cover数据迁移吗" mixes scripts with no space
             alternatives.append(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, self.whole_words)) + r")(?![A-Za-z0-9_])")
@@ -71,18 +74,14 @@ def cue(name: str, ignore_case: bool = True) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=None)
-def _rewrites(name: str) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    standard = {form: target for target, forms in load_language().groups[name].rewrite.items() for form in forms}
-    if not standard:
-        return None, {}
-    # longest first: 得唔得 -> 行不行 before 唔 -> 不
-    return re.compile("|".join(map(re.escape, sorted(standard, key=len, reverse=True)))), standard
+def _standard_forms(name: str) -> dict[str, str]:
+    return {form: target for target, forms in load_language().groups[name].rewrite.items() for form in forms}
 
 
 def rewritten(name: str, text: str) -> str:
     """`text` with every form of a rewrite group replaced by its standard form, longest forms first."""
-    pattern, standard = _rewrites(name)
-    return pattern.sub(lambda match: standard[match.group(0)], text) if pattern else text
+    standard = _standard_forms(name)
+    return cue(name, ignore_case=False).sub(lambda match: standard[match.group(0)], text) if standard else text
 
 
 def compact(text: str) -> str:

@@ -24,6 +24,10 @@ def products(matcher: ProductMatcher, text: str) -> list[str]:
     ("性能优话有啥用", "性能优化服务", "fuzzy"),
     ("私有云部署服务会提供服务器吗", "私有云部署与运维支持服务", "alias"),  # the first of two joined things
     ("诊断服务是派人来现场装工具吗", "业务应用诊断服务", "alias"),  # the name's last word, which no other name has
+    ("PaaS实验室是个啥", "苍穹PaaS实验室", "alias"),  # without the first of the name's words
+    ("基础资料乱七八糟的 数据清理能清吗", "数据调整与清理服务", "alias"),  # the head with the second joined thing
+    ("私有云运维那个服务有没有巡检", "私有云部署与运维支持服务", "alias"),
+    ("私有云运维支持包不包括打补丁", "私有云部署与运维支持服务", "alias"),
     ("信创服物包括哪些", "信创服务", "fuzzy"),
     ("数据库转服务", "数据库转换服务", "fuzzy"),
     ("What does the Database Conversion Service cover?", "数据库转换服务", "english"),
@@ -54,7 +58,7 @@ def test_several_names_are_all_found_best_first(matcher):
     assert found[-1].entry.id == "性能优化服务" and found[-1].kind == "fuzzy"
 
 
-@pytest.mark.parametrize("text", ["信息服务怎么收费", "售后服务电话是多少", "今天天气怎么样", "", "   "])
+@pytest.mark.parametrize("text", ["信息服务怎么收费", "售后服务电话是多少", "今天天气怎么样", "", "   ", "数据处理报错", "运维支持"])
 def test_unrelated_text_names_nothing(matcher, text):
     assert matcher.match(text) == []
 

@@ -35,6 +35,7 @@ NEGATED = cue("negated")  # cue vocabularies: data/language.yaml
 NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = cue("quantity")
+UNLIMITED = cue("unlimited")
 STAGE_REQUIRED, STAGE_NOT_REACHED = cue("stage_required"), cue("stage_not_reached")
 CUSTOMER_SUPPLIES, VENDOR_SUPPLIES = cue("customer_supplies"), cue("vendor_supplies")
 DELEGATED = cue("delegated")  # "金蝶全包，我们不用派人？": all of the work asked of Kingdee
@@ -225,13 +226,14 @@ class CatalogBot:
         """The knowledge base's product matches, plus two corrections for names that nest
         (现场服务 inside 现场服务包): "现场服务包括" names 现场服务, and every occurrence of a name counts."""
         matches = []
-        for match in self.kb.match_products(text):
+        found = self.kb.match_products(text)
+        for match in found:
             if NEGATED.search(text[max(0, match.start - NEGATION_WINDOW) : match.start]):
                 continue  # "不打算升级": the customer is saying what they do not want
             shorter = self._entries.get(match.entry.product[:-1])
             if shorter and text[match.end - 1 : match.end + 1] in {"包括", "包含"}:
                 match = match.model_copy(update={"entry": shorter, "end": match.end - 1, "text": match.text[:-1]})
-            matches.append(self._sibling_with_quantity(match, text))
+            matches.append(self._sibling_with_quantity(match, text, {m.entry.id for m in found}))
         named = {match.entry.id for match in matches}
         for entry in self.catalog.entries:
             if entry.id in named:
@@ -244,14 +246,15 @@ class CatalogBot:
                     break
         return matches
 
-    def _sibling_with_quantity(self, match: ProductMatch, text: str) -> ProductMatch:
+    def _sibling_with_quantity(self, match: ProductMatch, text: str, named: set[str]) -> ProductMatch:
         """"现场服务一共给几天": a question about a quantity, naming a product whose longer sibling
-        (现场服务包) is the one that states a number, is about the sibling."""
+        (现场服务包) is the one that states a number, is about the sibling - unless the question names the
+        sibling too ("现场服务包跟现场服务比，哪个有人天上限")."""
         if not QUANTITY.search(text) or STATED_AMOUNT.search(match.entry.text):
             return match
         siblings = [entry for entry in self.catalog.entries
                     if entry.id != match.entry.id and compact(entry.id).startswith(compact(match.entry.id))
-                    and STATED_AMOUNT.search(entry.text)]
+                    and STATED_AMOUNT.search(entry.text) and entry.id not in named]
         return match.model_copy(update={"entry": siblings[0]}) if len(siblings) == 1 else match
 
     def _without_negated(self, text: str) -> str:
@@ -307,14 +310,16 @@ class CatalogBot:
 
     def _amount_beyond(self, understanding: Understanding) -> str | None:
         """The named product's clause stating its largest amount, when the question asks for more than that
-        (a number above it, or "超过/more than" that number)."""
+        (a number above it, "超过/more than" that number, or no limit at all)."""
         entry = self._entries.get(understanding.products[0]) if understanding.products else None
+        unlimited = bool(entry and UNLIMITED.search(understanding.question))
         asked = amounts(understanding.question) if entry else []
-        stated = [(amount.value, clause) for _, clause in entry_clauses(entry) for amount in amounts(clause)] if asked else []
+        stated = [(amount.value, clause) for _, clause in entry_clauses(entry) for amount in amounts(clause)] \
+            if asked or unlimited else []
         if not stated:
             return None
         most, clause = max(stated)
-        return clause if any(a.value > most or (a.beyond and a.value >= most) for a in asked) else None
+        return clause if unlimited or any(a.value > most or (a.beyond and a.value >= most) for a in asked) else None
 
     def _named_clause(self, understanding: Understanding, asks: re.Pattern[str], states: re.Pattern[str]) -> str | None:
         """The named product's first clause matching `states`, when the question matches `asks`: a customer

@@ -322,9 +322,10 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     followup = False
 
     discussed = _discussed(state)
-    if last and discussed and kind == "scope" and products and SERVICE_PRONOUN.search(text):
+    if last and discussed and kind == "scope" and products and SERVICE_PRONOUN.search(text) and not OTHER_ONE.search(text):
         # "这个服务包括现场安装吗", "那它包括培训吗": the service is the one under discussion; 现场, 培训 are
-        # what is asked about.
+        # what is asked about. Not when the question turns to "the other one" and names it ("另外的一个，环境
+        # 部署服务，它是否也包含备份"): 它 is that one.
         return Understanding(question=text, lang=lang, kind="scope", products=discussed,
                              topic=_strip_scaffold(text, lang), followup=True)
     if last and not products and kind != "which" and (FOLLOWUP_CUE.search(text) or kind is None or kind == "scope"):

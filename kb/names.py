@@ -166,12 +166,16 @@ class ProductMatcher:
         return found
 
     def _exact(self, squeezed: str, positions: list[int]) -> list[_Candidate]:
+        """A full name at every occurrence: in "现场服务包和现场服务的区别" the first 现场服务 lies inside 现场服务包,
+        the second is the other product. A bare stem (现场) only at its first: it is also a common word."""
         found = []
         for alias in self._chinese:
             start = squeezed.find(alias.text)
-            end = start + len(alias.text)
-            if start >= 0 and squeezed[end - 1 : end + 1] not in WORDS_ACROSS_END:
-                found.append((alias, positions[start], positions[end - 1] + 1, SCORES[alias.kind], alias.kind))
+            while start >= 0:
+                end = start + len(alias.text)
+                if squeezed[end - 1 : end + 1] not in WORDS_ACROSS_END:
+                    found.append((alias, positions[start], positions[end - 1] + 1, SCORES[alias.kind], alias.kind))
+                start = squeezed.find(alias.text, start + 1) if alias.kind == "exact" else -1
         return found
 
     def _near_misses(self, squeezed: str, positions: list[int]) -> list[_Candidate]:
@@ -199,10 +203,11 @@ class ProductMatcher:
         if not any("a" <= char <= "z" for char in lowered):
             return found  # most questions are all Chinese: no English name can match, skip the fuzzy scan
         for alias, pattern in self._english:
-            hit = pattern.search(lowered)
-            if hit:
-                found.append((alias, hit.start(), hit.end(), SCORES[alias.kind], "english"))
-            elif len(alias.text) >= 12:
+            # the display name at every occurrence ("the on-site service package and the on-site service");
+            # shorter forms ("on site") only at their first
+            hits = list(pattern.finditer(lowered)) if alias.kind == "english" else list(filter(None, [pattern.search(lowered)]))
+            found += [(alias, hit.start(), hit.end(), SCORES[alias.kind], "english") for hit in hits]
+            if not hits and len(alias.text) >= 12:
                 aligned = fuzz.partial_ratio_alignment(alias.text, lowered, score_cutoff=ENGLISH_FUZZY_CUTOFF)
                 if aligned is not None:
                     score = FUZZY_SCORE * aligned.score / 100

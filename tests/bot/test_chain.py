@@ -68,6 +68,7 @@ def test_not_listed_points_to_the_product_that_covers_it(catalog_bot, question, 
 @pytest.mark.parametrize("question, verdict", [
     ("我们还在实施期没上线，能买维护性开发服务先做改造吗", "not_listed"),  # the entry is for the maintenance stage
     ("现场服务包能不能给到30人天", "not_listed"),  # more than the entry's 12 or 24
+    ("现场服务包是不限人天的吧", "not_listed"),  # no limit at all
 ])
 def test_a_condition_the_entry_states_decides_whatever_the_neighbours_say(catalog_bot, question, verdict):
     answer = catalog_bot.ask(question)

@@ -156,6 +156,12 @@ def test_the_other_one_is_the_other_product_of_the_conversation(find_mentions):
     assert u.products == ["私有云部署与运维支持服务"]
 
 
+def test_the_other_one_named_with_a_pronoun_is_the_named_product(find_mentions):
+    history = [("user", "私有云部署与运维支持服务包括什么？"), ("assistant", "包括部署方案、安装部署，以及运维支持。")]
+    u = ask("并且另外的一个，环境部署服务，它是否也包含备份？", find_mentions, history)
+    assert u.products[0] == "环境部署服务"
+
+
 def test_compare_with_a_pronoun_uses_the_product_under_discussion(find_mentions):
     history = [("user", "组织拆分服务是做什么的"), ("assistant", "按组织维度进行业务拆分……")]
     u = ask("它和数据调整与清理服务有什么不同", find_mentions, history)

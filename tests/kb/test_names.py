@@ -58,6 +58,12 @@ def test_several_names_are_all_found_best_first(matcher):
     assert found[-1].entry.id == "性能优化服务" and found[-1].kind == "fuzzy"
 
 
+@pytest.mark.parametrize("text", ["现场服务包和现场服务的区别", "Could you contrast 现场服务包 with 现场服务?",
+                                  "the on-site service package and the on-site service"])
+def test_a_name_inside_another_is_found_again_on_its_own(matcher, text):
+    assert [m.entry.id for m in matcher.match(text)] == ["现场服务包", "现场服务"]
+
+
 @pytest.mark.parametrize("text", ["信息服务怎么收费", "售后服务电话是多少", "今天天气怎么样", "", "   ", "数据处理报错", "运维支持"])
 def test_unrelated_text_names_nothing(matcher, text):
     assert matcher.match(text) == []

@@ -227,13 +227,14 @@ class CatalogBot:
         (现场服务 inside 现场服务包): "现场服务包括" names 现场服务, and every occurrence of a name counts."""
         matches = []
         found = self.kb.match_products(text)
+        named_anywhere = {match.entry.id for match in found}
         for match in found:
             if NEGATED.search(text[max(0, match.start - NEGATION_WINDOW) : match.start]):
                 continue  # "不打算升级": the customer is saying what they do not want
             shorter = self._entries.get(match.entry.product[:-1])
             if shorter and text[match.end - 1 : match.end + 1] in {"包括", "包含"}:
                 match = match.model_copy(update={"entry": shorter, "end": match.end - 1, "text": match.text[:-1]})
-            matches.append(self._sibling_with_quantity(match, text, {m.entry.id for m in found}))
+            matches.append(self._sibling_with_quantity(match, text, named_anywhere))
         named = {match.entry.id for match in matches}
         for entry in self.catalog.entries:
             if entry.id in named:

@@ -31,7 +31,7 @@ class Group(BaseModel):
 
     def source(self) -> str:
         """One regular expression: the escaped words (and a rewrite group's forms), then the whole words, then
-    the patterns."""
+        the patterns."""
         # a rewrite group's forms, longest first (得唔得 before 唔)
         forms = sorted((form for group in self.rewrite.values() for form in group), key=len, reverse=True)
         alternatives = [re.escape(word) for word in [*self.words, *forms]]

@@ -205,7 +205,9 @@ class ProductMatcher:
         for alias, pattern in self._english:
             # the display name at every occurrence ("the on-site service package and the on-site service");
             # shorter forms ("on site") only at their first
-            hits = list(pattern.finditer(lowered)) if alias.kind == "english" else list(filter(None, [pattern.search(lowered)]))
+            hits = list(pattern.finditer(lowered))
+            if alias.kind != "english":
+                hits = hits[:1]
             found += [(alias, hit.start(), hit.end(), SCORES[alias.kind], "english") for hit in hits]
             if not hits and len(alias.text) >= 12:
                 aligned = fuzz.partial_ratio_alignment(alias.text, lowered, score_cutoff=ENGLISH_FUZZY_CUTOFF)

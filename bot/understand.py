@@ -167,6 +167,7 @@ ASKING_VERB = cue("asking_verb")
 # "…吗，还是…", "…, or just …?": the topic ends before the second alternative
 ALTERNATIVE = cue("alternative")
 CLOSING_PARTICLE = cue("closing_particle")
+TYPED_PAUSE = cue("typed_pause")
 
 
 def _focus(text: str, mentions: list[ProductMatch]) -> ProductMatch:
@@ -206,7 +207,8 @@ def _asked_part(text: str, focus: ProductMatch) -> str:
         sentence_end = closing.end()
     verb = ASKING_VERB.search(text, focus.end, sentence_end)
     if verb and text[verb.end() : sentence_end].strip(" ?？,，"):
-        return text[verb.end() : sentence_end]
+        pause = TYPED_PAUSE.search(text, verb.end() + 1, sentence_end)
+        return text[verb.end() : pause.start() if pause else sentence_end]
     return text[sentence_start : focus.start] + " " + text[focus.end : sentence_end]
 
 

@@ -35,6 +35,7 @@ NEGATED = cue("negated")  # cue vocabularies: data/language.yaml
 NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = cue("quantity")
+DURATION, STATED_TIME = cue("duration"), cue("stated_time")  # "多久" against 「在双方约定的时间内完成」
 UNLIMITED = cue("unlimited")
 STAGE_REQUIRED, STAGE_NOT_REACHED = cue("stage_required"), cue("stage_not_reached")
 CUSTOMER_SUPPLIES, VENDOR_SUPPLIES = cue("customer_supplies"), cue("vendor_supplies")
@@ -302,12 +303,14 @@ class CatalogBot:
 
     def _amount_stated(self, understanding: Understanding, hits: Sequence[EntryHit]) -> float:
         """1 when the question asks for an amount and the product it names (else the top retrieved one)
-        states a number."""
-        if not QUANTITY.search(understanding.question):
+        states a number, or asks how long and the entry states a time."""
+        number, time = QUANTITY.search(understanding.question), DURATION.search(understanding.question)
+        if not (number or time):
             return 0.0
         about = understanding.products[0] if understanding.products else (hits[0].entry.product if hits else None)
         entry = self._entries.get(about) if about else None
-        return float(bool(entry and STATED_AMOUNT.search(entry.text)))
+        return float(bool(entry and ((number and STATED_AMOUNT.search(entry.text))
+                                     or (time and STATED_TIME.search(entry.text)))))
 
     def _amount_beyond(self, understanding: Understanding) -> str | None:
         """The named product's clause stating its largest amount, when the question asks for more than that
@@ -421,7 +424,8 @@ class CatalogBot:
                         else self._pointer(self._asked(u), entry))
         # not listed: the limit the decision found (「具体服务内容以实际约定为准」), else the nearest clause
         closest = (decision.clause or self._closest_clause(context, entry)) if verdict == "not_listed" else None
-        return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest, u.question)
+        return self.composer.scope(entry, verdict, decision.clause, pointers, u.lang, closest, u.question,
+                                   notes=self._entries.get(NOTES_ENTRY))
 
     def _closest_clause(self, context: Context, entry: Entry) -> str:
         """The entry's clause nearest the question: a neighbour's, else retrieval evidence, else its first."""

@@ -451,10 +451,11 @@ class Composer:
         return [item for shared, _, item in sorted(scored, key=lambda t: (-t[0], t[1])) if shared][:limit]
 
     def scope(self, entry: Entry, verdict: Verdict, clause: str | None, pointers: Sequence[Quote],
-              lang: Lang, closest: str | None = None, question: str = "") -> Answer:
+              lang: Lang, closest: str | None = None, question: str = "", notes: Entry | None = None) -> Answer:
         """A yes/no answer that opens with the verdict and the deciding clause. When nothing decides it,
         the clause that comes closest (the one sharing most words with the question, else `closest`) and
-        what else the entry lists, then the product that does list it; never the customer's own words as
+        what else the entry lists, then the product that does list it, then the general notes' sentence
+        that the contract decides (`notes`), cited like any other claim; never the customer's own words as
         if the catalog had failed to mention them."""
         cited = Cited()
         name = self.name(entry, lang)
@@ -483,10 +484,11 @@ class Composer:
             if not clause:  # the decision's own limit (「在客户（您）提供的基础设施上…」, 「不超过 24 人天」) stays
                 near = self._echo(entry, question, near) or near
             quote = self._quote(cited, entry, near)
-            head = (f"{'不包括。' if verdict == 'excluded' else ''}{name}的条目没有提到这一项，以合同约定为准；"
+            contract = "" if notes else ("，以合同约定为准" if lang == "zh" else "; the signed contract decides")
+            head = (f"{'不包括。' if verdict == 'excluded' else ''}{name}的条目没有提到这一项{contract}；"
                     f"最接近的是{quote}" if lang == "zh"
                     else f"{'No' if verdict == 'excluded' else 'Not stated'}. The catalog entry for {name} does not "
-                         f"mention this; the signed contract decides. The closest clause is {quote}")
+                         f"mention this{contract}. The closest clause is {quote}")
             others = self._items(cited, entry, lang, skip=[near])
             if others:
                 head += f"，它还列出{others}" if lang == "zh" else f"; it also lists {others}"
@@ -497,7 +499,17 @@ class Composer:
                 quote = self._quote(cited, pointer.entry, self._best_clause(pointer.entry, pointer.text))
                 lines.append(f"这一项列在{other}中：{quote}，建议了解{other}。" if lang == "zh"
                              else f"This is listed under {other}: {quote}; {other} is the one to look at.")
+            if notes and not (verdict == "excluded" and clause):  # what no clause states, the contract settles
+                lines.append(self._contract_line(cited, notes, lang))
         return self._answer(lines, cited, verdict)
+
+    def _contract_line(self, cited: Cited, notes: Entry, lang: Lang) -> str:
+        """What is not stated is settled by the contract: the general notes' first sentence says so."""
+        clause = notes.items[0] if notes.items else notes.text
+        sentence = bare(clause.split("：", 1)[1] if heading(clause) else clause).split("。")[0]
+        quote = self._quote(cited, notes, clause, sentence)
+        return (f"以您签署的合同为准：{quote}。" if lang == "zh"
+                else f"Whether you have it is set by the contract you signed: the catalog's general notes say {quote}.")
 
     def entitlement(self, notes: Entry, products: Sequence[Entry], lang: Lang, verdict: Verdict | None = None) -> Answer:
         """What the general notes say about entitlements; a yes/no question about them (`verdict`

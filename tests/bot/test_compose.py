@@ -150,6 +150,22 @@ def test_not_listed_says_so_first_then_the_product_that_lists_it(composer: Compo
     assert len(full_quotes(answer)) <= 3 and cjk_length(answer.answer) < 150
 
 
+def test_not_listed_and_unstated_no_end_with_the_contract_clause_but_an_exclusion_does_not(
+        composer: Composer, catalog: Catalog) -> None:
+    upgrade, notes = entry(catalog, "升级服务"), entry(catalog, "说明")
+    answer = composer.scope(upgrade, "not_listed", None, [], "zh", closest=upgrade.items[1], notes=notes)
+    assert "以合同约定为准" not in answer.answer  # said once, cited, at the end
+    assert [c.product for c in answer.citations][0] == "升级服务" and answer.citations[-1].product == "说明"
+    assert answer.answer.splitlines()[-1].startswith("以您签署的合同为准：「")
+    assert_one_citation_per_marker(catalog, answer)
+    english = composer.scope(upgrade, "not_listed", None, [], "en", closest=upgrade.items[1], notes=notes)
+    assert "general notes say" in english.answer.splitlines()[-1] and english.citations[-1].product == "说明"
+    legacy = entry(catalog, "历史版本基础运维服务")
+    exclusion = "不包含针对软件缺陷、安全漏洞提供新的软件错误补丁、需求补丁、安全补丁等服务"
+    excluded = composer.scope(legacy, "excluded", exclusion, [], "zh", notes=notes)
+    assert all(c.product != "说明" for c in excluded.citations)
+
+
 def test_not_listed_quotes_the_clause_sharing_the_questions_words(composer: Composer, catalog: Catalog) -> None:
     conversion = entry(catalog, "数据库转换服务")
     answer = composer.scope(conversion, "not_listed", None, [], "zh", closest=conversion.description,

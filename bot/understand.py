@@ -41,6 +41,9 @@ class Understanding(BaseModel):
     # comparison wording ("有啥区别", "vs", "都是教人的？") whatever names were found: the decision may find the
     # second product a comparison names in its own words
     compares: bool = False
+    # "what about the other one, the database one?" when the conversation named no second product: not
+    # these; the question's own words find which one
+    other_than: list[str] = []
 
     @property
     def search_query(self) -> str:
@@ -322,6 +325,7 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     kind = classify(text, mentions)
     last = _previous(state)
     followup = False
+    other_than: list[str] = []
 
     discussed = _discussed(state)
     if last and discussed and kind == "scope" and products and SERVICE_PRONOUN.search(text) and not OTHER_ONE.search(text):
@@ -337,7 +341,11 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
         if ordinal is not None and len(state.listed) > ordinal:
             products = [state.listed[ordinal]]  # "第二个会给选型建议吗" after an answer naming two
         elif OTHER_ONE.search(text):
-            products = [p for p in state.mentioned if p not in focus][:1] or focus
+            others = [p for p in state.mentioned if p not in focus][:1]
+            if others or len(focus) != 1:
+                products = others or focus
+            else:  # the conversation named one product: "the other one" is any but that one
+                other_than = focus
         else:
             products = focus
         if kind == "compare":
@@ -346,6 +354,9 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
         followup = True
         products = list(dict.fromkeys([*last.products[:1], *products]))
 
+    if other_than and kind in (None, "describe"):
+        # "what about the other one, the database one?": which product its words describe, not the last one
+        return Understanding(question=text, lang=lang, kind="which", other_than=other_than, followup=True)
     if kind is None and last and followup:
         # "那数据备份呢?" / "what about training?": the last question again, with a new topic.
         asking = _asking_sentence(text)
@@ -365,9 +376,11 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
         if focus:
             products = [focus, *[p for p in products if p != focus]]
         return Understanding(question=text, lang=lang, kind="scope", products=products, topic=topic,
-                             background_topic=background if background != topic else "", followup=followup)
+                             background_topic=background if background != topic else "", followup=followup,
+                             other_than=other_than)
     if kind == "compare" and len(products) < 2:
         kind = "describe" if products else "which"
     if kind is None:
         kind = "describe" if products else "which"
-    return Understanding(question=text, lang=lang, kind=kind, products=products, followup=followup)
+    return Understanding(question=text, lang=lang, kind=kind, products=products, followup=followup,
+                         other_than=other_than)

@@ -156,6 +156,15 @@ def test_the_other_one_is_the_other_product_of_the_conversation(find_mentions):
     assert u.products == ["私有云部署与运维支持服务"]
 
 
+def test_the_other_one_after_a_conversation_about_one_product_is_any_other(find_mentions):
+    """The conversation named one product: "the other one" is not it, and its own words say which."""
+    history = [("user", "系统迁移服务是做什么的"), ("assistant", "提供从 A 环境迁移到 B 环境的解决方案。")]
+    u = ask("what about the other one, the database one?", find_mentions, history)
+    assert (u.kind, u.products, u.other_than, u.followup) == ("which", [], ["系统迁移服务"], True)
+    both = [("user", "环境部署服务和私有云部署与运维支持服务有什么区别"), ("assistant", "两者都包括部署方案和安装部署。")]
+    assert not ask("那另一个呢？", find_mentions, both).other_than  # two under discussion: no "any other"
+
+
 def test_the_other_one_named_with_a_pronoun_is_the_named_product(find_mentions):
     history = [("user", "私有云部署与运维支持服务包括什么？"), ("assistant", "包括部署方案、安装部署，以及运维支持。")]
     u = ask("并且另外的一个，环境部署服务，它是否也包含备份？", find_mentions, history)

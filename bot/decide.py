@@ -24,7 +24,7 @@ from bot.models import Verdict
 from bot.signals import Signals
 from bot.verdict import EXCLUSION_MARKER, Concept, mentioned_share
 from kb.chunks import NOTES_ENTRY
-from kb.examples import Example
+from kb.examples import Example, top_indices
 from kb.language import cue
 from kb.names import compact
 
@@ -179,7 +179,7 @@ def _masked_share(signals: Signals, labelled: np.ndarray, k: int = NEIGHBOURS) -
     similarities = signals.masked_similarities
     if similarities is None or not len(similarities):
         return 0.0
-    top = np.argsort(-similarities, kind="stable")[:k]
+    top = top_indices(similarities, k)
     top = top[np.isfinite(similarities[top])]
     if not len(top):
         return 0.0

@@ -339,8 +339,20 @@ class ExampleMemory:
         return self.nearest(self.similarities(vector, exclude_writers), k)
 
     def nearest(self, similarities: np.ndarray, k: int) -> list[Neighbour]:
-        top = np.argsort(-similarities, kind="stable")[:k]
+        top = top_indices(similarities, k)
         return [Neighbour(self.examples[i], float(similarities[i])) for i in top if np.isfinite(similarities[i])]
+
+
+def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the `k` highest scores, highest first, ties in position order: what
+    `np.argsort(-scores, kind="stable")[:k]` gives, without sorting all ~10,000 examples per vote (0.5 ms
+    each, several per answer)."""
+    if len(scores) <= k:
+        return np.argsort(-scores, kind="stable")
+    negated = -scores
+    kth = np.partition(negated, k - 1)[k - 1]
+    candidates = np.flatnonzero(negated <= kth)  # every score tied with the k-th, in position order
+    return candidates[np.argsort(negated[candidates], kind="stable")][:k]
 
 
 def _unit_rows(rows: Sequence[np.ndarray]) -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 from ingest.models import Catalog
 from kb.examples import (Example, ExampleError, ExampleMemory, bundled_files, check_examples, load_examples,
                          question_key, read_example_file, read_vectors, shipped_vector_file, staff_file,
-                         write_vectors)
+                         top_indices, write_vectors)
 from kb.store import examples_collection_name
 
 
@@ -161,3 +161,14 @@ def test_kbbot_ingest_reports_examples_whose_clause_changed(fake_home: Path, cat
     bundled = sum(e.clause == item for path in bundled_files() for e in read_example_file(path))
     assert f"\n{bundled + 1} examples stopped voting" in result.output  # the staff example and the bundled ones
     assert "升级会先搭个测试环境吗 (its clause changed" in result.output
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_top_indices_is_the_stable_argsort_head(seed: int) -> None:
+    """Ties (the same question by two writers has the same vector) keep position order; excluded writers'
+    -inf stay last."""
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 4, 300).astype(np.float32)
+    scores[rng.integers(0, 300, 20)] = -np.inf
+    for k in (1, 8, 25, 300, 400):
+        assert top_indices(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()

@@ -218,6 +218,8 @@ class Judged:
     concepts: int = 0
     own_coverage: float = 0.0  # the closest clause's share of the concepts that are not name words
     own_concepts: int = 0
+    # the clause naming most of what is asked, even below the judge's bar (`partial`, `own_coverage` are its)
+    closest_clause: str | None = None
     # the exclusion clause that names most of what is asked beyond the product's name, even below the bar
     closest_exclusion: str | None = None
     exclusion_coverage: float = 0.0  # that clause's share of what is asked beyond the product's name
@@ -429,8 +431,8 @@ class Decider:
         p_included = self.models.included.probability(included_features(signals, product, judged))
         why["included"] = round(p_included, 3)
         if p_included >= self.models.included.threshold:
-            clause = judged.clause if judged.verdict == "included" else self._neighbour_clause(
-                signals, product, ("included",), entry_text)
+            clause = judged.clause if judged.verdict == "included" else self._deciding_clause(signals, product, judged,
+                                                                                             entry_text)
             return Decision(abstain=False, products=products, verdict="included", clause=clause, why=why)
         if judged.verdict == "excluded":
             return Decision(abstain=False, products=products, verdict="excluded", clause=judged.clause, why=why)
@@ -479,6 +481,18 @@ class Decider:
         probability = self.models.product.probability(candidate_features(signals, product))
         why["second_product"] = round(probability, 3)
         return probability
+
+    def _deciding_clause(self, signals: Signals, product: str, judged: Judged,
+                         entry_text: Callable[[str], str | None]) -> str | None:
+        """The clause a yes rests on when no clause names all that is asked: the nearest yes example's,
+        unless the judge's closest clause names more of what is asked ("…会先单独搭一套测试环境跑一遍吗":
+        「升级测试：搭建升级测试环境…」 names 测试 and 环境, the neighbour's 「上线保障…」 neither)."""
+        neighbour = self._neighbour_clause(signals, product, ("included",), entry_text)
+        closest = judged.closest_clause
+
+        def named(clause: str | None) -> float:
+            return mentioned_share(judged.asked, clause) if clause else 0.0
+        return closest if named(closest) > named(neighbour) else neighbour
 
     @staticmethod
     def _neighbour_clause(signals: Signals, product: str, verdicts: tuple[str, ...],

@@ -301,9 +301,12 @@ def _previous(state: _State) -> Understanding | None:
 
 
 def _discussed(state: _State) -> list[str]:
-    """The product under discussion: the last question's, else the first the last answer named (after
-    "which service fits…?", the answer's recommendation)."""
+    """The product under discussion: after "which service fits…?" the answer's recommendation (a word of
+    the question that is also a product's stem, "有人来现场处理", is no choice the customer made), else the
+    last question's products, else the first the last answer named."""
     last = _previous(state)
+    if last and last.kind == "which" and state.listed:
+        return list(state.listed[:1])
     return list(last.products) if last and last.products else list(state.listed[:1] or state.mentioned[:1])
 
 
@@ -336,7 +339,7 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
                              topic=_strip_scaffold(text, lang), followup=True)
     if last and not products and kind != "which" and (FOLLOWUP_CUE.search(text) or kind is None or kind == "scope"):
         followup = True
-        focus = list(last.products) or list(state.mentioned[:1])
+        focus = discussed
         ordinal = next((i for i, pattern in enumerate(ORDINALS) if pattern.search(text)), None)
         if ordinal is not None and len(state.listed) > ordinal:
             products = [state.listed[ordinal]]  # "第二个会给选型建议吗" after an answer naming two

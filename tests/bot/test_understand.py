@@ -137,6 +137,11 @@ def test_a_pronoun_after_a_recommendation_is_the_recommended_product(find_mentio
     assert (u.kind, u.products[0], u.followup) == ("scope", "数据迁移服务", True)
 
 
+def test_after_which_service_the_recommendation_is_under_discussion_not_a_stem_in_the_question(find_mentions):
+    history = [("user", "我们需要有人来现场处理问题，有什么服务？"), ("assistant", "可以考虑现场服务包，针对需要现场处理的问题提供现场支持。")]
+    assert ask("最多能给多少人天", find_mentions, history).products[0] == "现场服务包"
+
+
 def test_pronoun_follow_up_resolves_to_the_product_under_discussion(find_mentions):
     history = [("user", "性能优化服务是什么"), ("assistant", "性能优化服务提供系统性能巡检……")]
     u = ask("它包括巡检吗", find_mentions, history)

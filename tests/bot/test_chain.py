@@ -428,3 +428,11 @@ def test_a_yes_quotes_the_clause_naming_most_of_what_is_asked(catalog_bot):
     example's clause about going live."""
     answer = catalog_bot.ask("明年要把星空升到新版本，升级服务里会先单独搭一套测试环境跑一遍吗？")
     assert answer.verdict == "included" and "升级测试环境" in answer.citations[0].quote
+
+
+def test_the_other_one_of_a_conversation_is_answered_with_another_product(catalog_bot):
+    history = [{"role": "user", "content": "Does 定制开发维护服务 fix bugs in our custom reports?"},
+               {"role": "assistant", "content": "Yes, it provides guidance for fixing abnormal custom-developed functions."}]
+    answer = catalog_bot.ask("what about the other one, the one with 开发 in the name, what's that for?", history)
+    assert not answer.abstained and cited(answer)[0] != "定制开发维护服务"
+    assert_grounded(catalog_bot, answer)

@@ -44,11 +44,13 @@ class Understanding(BaseModel):
     # "what about the other one, the database one?" when the conversation named no second product: not
     # these; the question's own words find which one
     other_than: list[str] = []
+    other_one: bool = False  # asks for "the other one" of the conversation: a product, by definition
 
     @property
     def search_query(self) -> str:
-        """What retrieval sees: the question plus the products a follow-up resolved to."""
-        missing = [p for p in self.products if p not in self.question]
+        """What retrieval sees: the question plus the products a follow-up resolved to, or for "the other
+        one" the product it is not (its siblings share its words; the product itself is left out)."""
+        missing = [p for p in [*self.products, *self.other_than] if p not in self.question]
         return " ".join([self.question, *missing]) if missing else self.question
 
 
@@ -274,6 +276,7 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
             state.mentioned = tuple(dict.fromkeys([*state.mentioned, *named]))
             state.listed = tuple(dict.fromkeys(named))
     understanding = _understand_one(question, state, find_mentions)
+    understanding.other_one = understanding.followup and bool(OTHER_ONE.search(understanding.question))
     understanding.yes_no_part = understanding.kind != "scope" and asks_yes_no_in_part(understanding.question)
     understanding.compares = bool(COMPARE.search(understanding.question))
     if understanding.yes_no_part and len(understanding.products) >= 2 and not understanding.followup:

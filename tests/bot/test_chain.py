@@ -423,6 +423,8 @@ def test_kingdee_supplying_the_servers_is_no_yes(catalog_bot, question) -> None:
 
 def test_running_on_our_own_servers_is_still_a_yes(catalog_bot) -> None:
     assert catalog_bot.ask("环境部署服务是装在我们自己提供的服务器上吧？").verdict != "not_listed"
+
+
 def test_a_yes_quotes_the_clause_naming_most_of_what_is_asked(catalog_bot):
     """No clause names all of it ("星空" too): the one naming 测试 and 环境 decides, not the nearest yes
     example's clause about going live."""

@@ -170,6 +170,8 @@ def test_the_other_one_after_a_conversation_about_one_product_is_any_other(find_
     assert (u.kind, u.products, u.other_than, u.followup) == ("which", [], ["系统迁移服务"], True)
     both = [("user", "环境部署服务和私有云部署与运维支持服务有什么区别"), ("assistant", "两者都包括部署方案和安装部署。")]
     assert not ask("那另一个呢？", find_mentions, both).other_than  # two under discussion: no "any other"
+    assert u.other_one and ask("那另一个呢？", find_mentions, both).other_one  # either way, a product is asked for
+    assert not ask("它包括培训吗", find_mentions, history).other_one
 
 
 def test_the_other_one_named_with_a_pronoun_is_the_named_product(find_mentions):

@@ -289,9 +289,10 @@ class CatalogBot:
         memory = self.kb.example_memory()
         similarities = memory.similarities(self.kb.embed_query(understanding.question), context.exclude_writers)
         neighbours = memory.nearest(similarities, NEIGHBOURS)
-        negated = frozenset(compact(m.entry.product) for m in matches
-                            if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start])) \
-            | {compact(p) for p in understanding.other_than}  # "the other one": not the one discussed
+        said_not = [m.entry.product for m in matches
+                    if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start])]
+        # and "the other one" is not the one discussed
+        negated = frozenset(compact(p) for p in [*said_not, *understanding.other_than])
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
         masked = memory.similarities(self.kb.embed_query(masked_question), context.exclude_writers, masked=True)
         context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked,

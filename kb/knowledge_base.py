@@ -68,11 +68,11 @@ class KnowledgeBase:
     def embed_query(self) -> QueryVectors:
         """The question's vector, computed once per text and shared by dense search and the example
         memory. Embedding cost grows with the square of the length: only the last characters count."""
-        return QueryVectors(self.embeddings.embed_query, MAX_QUERY_CHARS)
+        return QueryVectors(self.embeddings, MAX_QUERY_CHARS)
 
     def embed_queries(self, texts: Iterable[str]) -> None:
-        """The vectors of several queries, side by side on the cores there are (embed_query then has
-        them): an answer needs up to three before anything else can run."""
+        """The vectors of several queries in one batch (embed_query then has them): an answer needs up to
+        three before anything else can run."""
         self.embed_query.prefetch(texts)
 
     # -- reading ---------------------------------------------------------------------------------

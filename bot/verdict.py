@@ -35,6 +35,8 @@ _EN_STOPWORDS = frozenset(words("en_stopwords"))  # "before", "within", "or": ne
 # "根据客户业务需求…", "按财务审计要求…": the need a clause starts from is not what it delivers, so a
 # question about that need ("包含财务审计本身吗", "会帮我们确定业务需求吗") must not read it as a yes.
 PURPOSE = cue("purpose", ignore_case=False)
+# "提供标准产品之外的定制开发…": what a clause names as outside its work it does not deliver.
+OUTSIDE_SCOPE = cue("outside_scope", ignore_case=False)
 # "…形成新的数据中心并支持继续进行业务操作": what the customer can go on doing once the work is done. It
 # answers "还能继续做业务吗", but is no yes to work done `for_us` ("会替我们做日常业务操作吗").
 ENABLED = cue("enabled", ignore_case=False)
@@ -213,7 +215,7 @@ class ScopeJudge:
             if kind == "exclusion" and not any(c.mentioned_in(_without_name_words(clause, entry)) for c in concepts if c not in named):
                 continue  # an exclusion must itself mention what is asked about, beyond the product's own name
             # what a clause delivers, not the customer's need it starts from ("根据财务审计需求")
-            delivered = clause if kind == "exclusion" else PURPOSE.sub(" ", clause)
+            delivered = clause if kind == "exclusion" else OUTSIDE_SCOPE.sub(" ", PURPOSE.sub(" ", clause))
             if for_us:
                 delivered = ENABLED.sub(" ", delivered)
             if itself and kind != "exclusion":

@@ -40,6 +40,9 @@ def test_language(question, lang, find_mentions):
     ("Is everything in this catalog included in what we bought?", "entitlement"),
     ("我们的财务系统越来越慢，该找哪个服务", "which"),
     ("we need to move our servers to a new data centre", "which"),
+    # the product first as a heading, a remark after the question mark
+    ("Private cloud ops support — does it cover our firewall config too? Our IT contractor asked.", "scope"),
+    ("Training service: is it delivered in Spanish? most of the plant staff speak no English", "scope"),
 ])
 def test_question_type(question, kind, find_mentions):
     assert ask(question, find_mentions).kind == kind

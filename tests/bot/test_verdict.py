@@ -91,6 +91,16 @@ def test_what_a_clause_delivers_is_still_a_yes(judge, entry, product, topic):
     assert judge.judge(topic, entry(product))[0] == "included"
 
 
+def test_what_a_clause_names_as_outside_its_work_is_no_yes(judge, entry):
+    # 「提供标准产品之外的定制开发功能的日常维护」: the custom code is maintained, the standard product is not
+    assert judge.judge("标准产品的问题", entry("定制开发维护服务"))[0] == "not_listed"
+    assert judge.judge("定制开发功能的日常维护", entry("定制开发维护服务"))[0] == "included"
+
+
+def test_quiz_framing_and_directional_complements_are_not_what_is_asked(judge, entry):
+    assert judge.judge("判断 会按财务审计的要求把数据抽取出来 对", entry("云审计服务"))[0] == "included"
+
+
 def test_what_a_clause_enables_the_customer_to_do_is_no_yes_to_doing_it_for_them(judge, entry):
     # "形成新的数据中心并支持继续进行业务操作": the customer carries on its business; nobody does it for them
     assert judge.judge("会替我们做日常业务操作", entry("组织拆分服务"))[0] == "not_listed"

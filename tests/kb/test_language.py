@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.language import cue, load_language, rewritten, words
+from kb.language import cue, load_language, patterns, rewritten, words
 
 # group -> questions (or clause fragments) its cue must match
 CUES = {
@@ -22,7 +22,9 @@ CUES = {
     "question_opening_en": ["What does it include", "how long"],
     "yes_no_zh": ["包括培训吗", "管不管数据", "要不要现场"],
     "yes_no_opening_en": ["Does it include training", "is backup covered"],
-    "yes_no_en": ["I wonder whether it covers backup", "We moved. Does it help?", "is training part of it?"],
+    "yes_no_en": ["I wonder whether it covers backup", "We moved. Does it help?", "is training part of it?",
+                  "Private cloud ops — does it cover our firewall config too? Our contractor asked.",
+                  "Training service: is it delivered in Spanish? most staff speak no English"],
     "trailing_product": ["is backup included in the upgrade service", "在升级服务范围内吗"],
     "asking_verb": ["升级服务包括方案吗", "does it cover backup", "含有"],
     "closing_particle": ["cover漏洞扫描吗，等保要用", "包括培训吗？"],
@@ -39,6 +41,7 @@ CUES = {
     "duration": ["数据库转换多久能完成", "驻场服务能驻多长时间", "how long does it take", "有天数限制吗"],
     "stated_time": ["在双方约定的时间内完成", "约定服务时间", "服务质保期内"],
     "purpose": ["根据客户业务需求", "按财务审计要求"],
+    "outside_scope": ["提供标准产品之外的定制开发功能", "合同以外的"],
     "enabled": ["支持继续进行业务操作"],
     "for_us": ["会替我们做日常业务操作吗", "帮我们确定", "代客户处理"],
     "itself": ["财务审计本身", "the audit itself"],
@@ -106,6 +109,12 @@ def test_word_sets() -> None:
     assert "吗" in words("scaffold") and "管理" in words("scaffold_edge_keep")
     assert "的" in words("stopwords") and "please" in words("stopwords")
     assert set(words("words_across_name_end")) == {"包括", "包含"}
+
+
+def test_scaffold_removes_the_particle_me_but_not_the_end_of_a_question_word() -> None:
+    assert patterns("scaffold").sub(" ", "包括培训么") == "包括培训 "
+    assert patterns("scaffold").sub(" ", "需要买什么配置，怎么装") == "需要买什么配置，怎么装"
+    assert not patterns("modals").search("能会可要")  # a group without patterns matches nothing
 
 
 def test_words_are_escaped() -> None:

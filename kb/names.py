@@ -24,6 +24,8 @@ SCORES = {"exact": 1.0, "alias": 0.5, "english": 1.0, "english_alias": 0.95, "en
 # "现场服务包括…" is 现场服务 + 包括, not 现场服务包 + 括: a name cannot end inside these words
 WORDS_ACROSS_END = words("words_across_name_end")  # data/language.yaml
 NAME_CONJUNCTION = cue("name_conjunction")
+WHOLE_NAME_KINDS = ("exact", "english", "english_alias")  # a name or alias written out, not a stem or near miss
+DISPLAY_NAME_KINDS = ("exact", "english")  # the name itself, Chinese or English ("on site" is only an alias)
 FUZZY_SCORE = 0.9  # a near miss of a full name outranks the bare stem it contains (信创服物 > 信创)
 FUZZY_STEM_SCORE = 0.45
 ENGLISH_FUZZY_CUTOFF = 90
@@ -280,6 +282,17 @@ def _closest_window(alias: str, text: str, max_distance: int) -> tuple[int, int,
 
 
 def _resolve(candidates: list[_Candidate], text: str) -> list[ProductMatch]:
+    # a name written out in full inside a longer one written out in full is part of it: "on-site service"
+    # (现场服务's display name) inside "on-site service pack" (现场服务包's alias, scored a little lower);
+    # that product's bare words elsewhere ("…40 person-days on site. Does the on-site service pack…") are
+    # then the longer name's context, not a mention
+    whole = [c for c in candidates if c[4] != "fuzzy" and c[0].kind in WHOLE_NAME_KINDS]
+    inside = [c for c in candidates
+              if any(o[1] <= c[1] and c[2] <= o[2] and o[2] - o[1] > c[2] - c[1] and o[0].entry.id != c[0].entry.id
+                     for o in whole)]
+    shadowed = {c[0].entry.id for c in inside}
+    candidates = [c for c in candidates if c not in inside
+                  and (c[0].entry.id not in shadowed or (c[4] != "fuzzy" and c[0].kind in DISPLAY_NAME_KINDS))]
     taken: list[tuple[int, int]] = []
     seen: set[str] = set()
     matches: list[ProductMatch] = []

@@ -64,6 +64,14 @@ def test_a_name_inside_another_is_found_again_on_its_own(matcher, text):
     assert [m.entry.id for m in matcher.match(text)] == ["现场服务包", "现场服务"]
 
 
+def test_a_name_inside_a_longer_alias_is_part_of_it(matcher):
+    """"on-site service" (现场服务's display name) inside "on-site service pack" (现场服务包's alias)."""
+    assert products(matcher, "Is the on-site service pack unlimited?") == ["现场服务包"]
+    assert products(matcher, "On-site service pack vs on-site service?") == ["现场服务", "现场服务包"]
+    # the shadowed product's bare words elsewhere are the pack's context
+    assert products(matcher, "We need 40 person-days on site. Does the on-site service pack cover it?") == ["现场服务包"]
+
+
 @pytest.mark.parametrize("text", ["信息服务怎么收费", "售后服务电话是多少", "今天天气怎么样", "", "   ", "数据处理报错", "运维支持"])
 def test_unrelated_text_names_nothing(matcher, text):
     assert matcher.match(text) == []

@@ -54,6 +54,8 @@ COMMON_SHARE = 1 / 3  # a word pair in more entries than this says nothing about
 PROBLEM_CHARACTERS = 20  # the most characters of the customer's own words a which-service answer repeats
 _SEGMENT_END = re.compile(r"[，。；：,;:]")
 _GIST_END = re.compile(r"[，。；,;（(]")
+# a parenthesis the clause continues after, in Chinese: an aside inside it ("客户（您）提供", "问题（不包含…）提供")
+_ASIDE = re.compile(r"[（(][^（）()]*[）)](?=[\u4e00-\u9fff])")
 _TRAILING = "；;。.：:，, \n\t"
 # Where a question's clauses end: punctuation, or a space between two Chinese characters ("老系统数据导到
 # 新系统 用哪个服务"); a space inside Latin text ("SQL Server") is not one.
@@ -171,9 +173,13 @@ def _width(text: str) -> float:
 
 def gist(text: str, limit: int = GIST_CHARACTERS) -> str:
     """The clause's opening, cut after the last comma segment that fits `limit` (at least one segment;
-    a parenthesis starts a segment, so a gist never stops inside one)."""
+    a parenthesis starts a segment, so a gist never stops inside one). An aside the clause goes on after
+    belongs to its segment: "针对…应用问题（不包含…）提供本地化服务" is cut after 提供本地化服务, not before the
+    aside, which would drop what is provided."""
     end = 0
     for match in _GIST_END.finditer(text + "。"):
+        if match.group() in "（(" and _ASIDE.match(text, match.start()):
+            continue
         if end and match.start() > limit:
             break
         end = match.start()

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from bot.chain import CatalogBot
-from bot.compose import Composer, Quote, Removed, problem_words, removed_products
+from bot.compose import Composer, Quote, Removed, gist, problem_words, removed_products
 from bot.models import Answer
 from ingest import load_catalog
 from ingest.models import Catalog, Entry
@@ -389,3 +389,11 @@ def test_a_comparison_states_what_an_entry_excludes_when_its_items_hide_it(compo
     assert "「不包含针对软件缺陷、安全漏洞提供新的软件错误补丁、需求补丁、安全补丁等服务」[" in answer.answer
     assert "产品补丁更新" in answer.answer  # 运维支持 shown whole
     assert_one_citation_per_marker(catalog, answer)
+
+
+def test_a_gist_keeps_what_a_clause_provides_after_an_aside(composer: Composer, catalog: Catalog) -> None:
+    """历史版本基础运维服务's second item provides 本地化服务 after its aside (不包含…): the list shows it."""
+    item = "针对用户在产品使用过程中遇到的应用咨询类等应用问题（不包含二次开发及第三方产品导致的问题）提供本地化服务，不包含补丁"
+    assert gist(item) == "针对用户在产品使用过程中遇到的应用咨询类等应用问题（不包含二次开发及第三方产品导致的问题）提供本地化服务"
+    answer = composer.describe([entry(catalog, "历史版本基础运维服务")], "zh")
+    assert "提供本地化服务」[" in answer.answer

@@ -129,7 +129,10 @@ def classify(text: str, mentions: list[ProductMatch]) -> Kind | None:
     products = {m.entry.product for m in mentions}
     if ENTITLEMENT.search(text):
         return "entitlement"
-    if COMPARE.search(text) and (len(products) >= 2 or FOLLOWUP_CUE.search(text)):
+    # "does it have a team for it, or just whoever is free?" weighs two answers to a yes/no question about
+    # one service, not two services
+    either_or = len(products) < 2 and _is_yes_no(text) and ALTERNATIVE.search(text)
+    if COMPARE.search(text) and (len(products) >= 2 or FOLLOWUP_CUE.search(text)) and not either_or:
         return "compare"
     if WHICH.search(text) and not (products and _is_yes_no(text)):
         return "which"

@@ -43,6 +43,8 @@ def test_language(question, lang, find_mentions):
     # the product first as a heading, a remark after the question mark
     ("Private cloud ops support — does it cover our firewall config too? Our IT contractor asked.", "scope"),
     ("Training service: is it delivered in Spanish? most of the plant staff speak no English", "scope"),
+    # two answers to a yes/no question about one service, not two services
+    ("For the upgrade service, does Kingdee have a dedicated team for it, or just whoever is free?", "scope"),
 ])
 def test_question_type(question, kind, find_mentions):
     assert ask(question, find_mentions).kind == kind

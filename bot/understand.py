@@ -123,16 +123,19 @@ def abstain_reason(text: str) -> AbstainReason | None:
     return None
 
 
+def _either_or(text: str, products: set[str]) -> bool:
+    """"does it have a team for it, or just whoever is free?": two answers to a yes/no question about one
+    service, not two services compared."""
+    return len(products) < 2 and _is_yes_no(text) and bool(ALTERNATIVE.search(text))
+
+
 def classify(text: str, mentions: list[ProductMatch]) -> Kind | None:
     """The question type from its wording; None when the wording alone does not say (bare product name,
     an elliptic follow-up...)."""
     products = {m.entry.product for m in mentions}
     if ENTITLEMENT.search(text):
         return "entitlement"
-    # "does it have a team for it, or just whoever is free?" weighs two answers to a yes/no question about
-    # one service, not two services
-    either_or = len(products) < 2 and _is_yes_no(text) and ALTERNATIVE.search(text)
-    if COMPARE.search(text) and (len(products) >= 2 or FOLLOWUP_CUE.search(text)) and not either_or:
+    if COMPARE.search(text) and (len(products) >= 2 or FOLLOWUP_CUE.search(text)) and not _either_or(text, products):
         return "compare"
     if WHICH.search(text) and not (products and _is_yes_no(text)):
         return "which"

@@ -93,7 +93,9 @@ class QueryVectors:
                 return vector
         self.prefetch([text])  # two threads may both embed a new text: the same vector
         with self._lock:
-            return self._vectors.get(text) or self._embeddings.embed_query(text)
+            vector = self._vectors.get(text)
+        # gone already only when `size` other texts came in meanwhile
+        return vector if vector is not None else self._embeddings.embed_query(text)
 
     def prefetch(self, texts: Iterable[str]) -> None:
         """Embed the texts not remembered yet, in one batch (an embedder without `embed_queries`: one by one)."""

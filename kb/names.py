@@ -281,18 +281,28 @@ def _closest_window(alias: str, text: str, max_distance: int) -> tuple[int, int,
     return best
 
 
+def _written_out(candidate: _Candidate, kinds: tuple[str, ...]) -> bool:
+    """A name or alias of these kinds typed as it is, not a near miss of one."""
+    alias, _, _, _, match_kind = candidate
+    return match_kind != "fuzzy" and alias.kind in kinds
+
+
+def _inside(candidate: _Candidate, other: _Candidate) -> bool:
+    """`candidate`'s span lies within the longer span of another product's name."""
+    return (other[1] <= candidate[1] and candidate[2] <= other[2] and other[2] - other[1] > candidate[2] - candidate[1]
+            and other[0].entry.id != candidate[0].entry.id)
+
+
 def _resolve(candidates: list[_Candidate], text: str) -> list[ProductMatch]:
     # a name written out in full inside a longer one written out in full is part of it: "on-site service"
     # (现场服务's display name) inside "on-site service pack" (现场服务包's alias, scored a little lower);
     # that product's bare words elsewhere ("…40 person-days on site. Does the on-site service pack…") are
     # then the longer name's context, not a mention
-    whole = [c for c in candidates if c[4] != "fuzzy" and c[0].kind in WHOLE_NAME_KINDS]
-    inside = [c for c in candidates
-              if any(o[1] <= c[1] and c[2] <= o[2] and o[2] - o[1] > c[2] - c[1] and o[0].entry.id != c[0].entry.id
-                     for o in whole)]
+    whole = [c for c in candidates if _written_out(c, WHOLE_NAME_KINDS)]
+    inside = [c for c in candidates if any(_inside(c, other) for other in whole)]
     shadowed = {c[0].entry.id for c in inside}
     candidates = [c for c in candidates if c not in inside
-                  and (c[0].entry.id not in shadowed or (c[4] != "fuzzy" and c[0].kind in DISPLAY_NAME_KINDS))]
+                  and (c[0].entry.id not in shadowed or _written_out(c, DISPLAY_NAME_KINDS))]
     taken: list[tuple[int, int]] = []
     seen: set[str] = set()
     matches: list[ProductMatch] = []

@@ -54,8 +54,6 @@ COMMON_SHARE = 1 / 3  # a word pair in more entries than this says nothing about
 PROBLEM_CHARACTERS = 20  # the most characters of the customer's own words a which-service answer repeats
 _SEGMENT_END = re.compile(r"[，。；：,;:]")
 _GIST_END = re.compile(r"[，。；,;（(]")
-# a parenthesis the clause continues after, in Chinese: an aside inside it ("客户（您）提供", "问题（不包含…）提供")
-_ASIDE = re.compile(r"[（(][^（）()]*[）)](?=[\u4e00-\u9fff])")
 _TRAILING = "；;。.：:，, \n\t"
 # Where a question's clauses end: punctuation, or a space between two Chinese characters ("老系统数据导到
 # 新系统 用哪个服务"); a space inside Latin text ("SQL Server") is not one.
@@ -178,12 +176,19 @@ def gist(text: str, limit: int = GIST_CHARACTERS) -> str:
     aside, which would drop what is provided."""
     end = 0
     for match in _GIST_END.finditer(text + "。"):
-        if match.group() in "（(" and _ASIDE.match(text, match.start()):
+        if match.group() in "（(" and _aside(text, match.start()):
             continue
         if end and match.start() > limit:
             break
         end = match.start()
     return bare(text[:end] if end else text)
+
+
+def _aside(text: str, start: int) -> bool:
+    """The parenthesis at `start` closes before another opens and the clause goes on in Chinese after it:
+    an aside inside the clause ("客户（您）提供", "问题（不包含…）提供")."""
+    closing = min((i for i in (text.find("）", start), text.find(")", start)) if i > start), default=-1)
+    return closing > 0 and not set(text[start + 1 : closing]) & set("（(") and bool(_CJK.match(text, closing + 1))
 
 
 class Cited:

@@ -13,7 +13,7 @@ from typing import Callable, Literal
 from pydantic import BaseModel
 
 from bot.models import Turn
-from kb.language import cue, patterns, words
+from kb.language import cue, words
 from kb.models import ProductMatch
 
 Lang = Literal["zh", "en"]
@@ -77,7 +77,7 @@ ANOTHER_PRODUCT = cue("another_product")
 
 # Words that frame a scope question rather than name what is asked about.
 _SCAFFOLD = words("scaffold")
-_SCAFFOLD_PATTERNS = patterns("scaffold")
+_SCAFFOLD_PARTICLE = cue("scaffold_particle", ignore_case=False)
 # words that start or end with a scaffold character but are content (管理员培训, 有效性, 数据中心)
 _EDGE_WORDS = frozenset(words("scaffold_edge_keep"))
 _SCAFFOLD_EDGE = words("scaffold_edge")
@@ -251,7 +251,7 @@ def _strip_scaffold(text: str, lang: Lang) -> str:
         return " ".join(_PUNCT.sub(" ", text).split()).replace("_", " ")
     for word in _SCAFFOLD:
         text = text.replace(word, " ")
-    text = _SCAFFOLD_PATTERNS.sub(" ", text)
+    text = _SCAFFOLD_PARTICLE.sub(" ", text)
     parts = []
     for part in _PUNCT.sub(" ", text).split():
         while part and part[0] in _SCAFFOLD_EDGE and part[:2] not in _EDGE_WORDS:

@@ -68,14 +68,6 @@ def words(name: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def patterns(name: str) -> re.Pattern[str]:
-    """A group's patterns alone, compiled to one regular expression (case-sensitive; matches nothing
-    when the group has none): for a group whose words are applied one by one."""
-    group = load_language().groups[name]
-    return re.compile("|".join(_SLOT.sub(group._fill, pattern) for pattern in group.patterns) or r"(?!)")
-
-
-@lru_cache(maxsize=None)
 def cue(name: str, ignore_case: bool = True) -> re.Pattern[str]:
     """A group compiled to one regular expression."""
     return re.compile(load_language().groups[name].source(), re.IGNORECASE if ignore_case else 0)

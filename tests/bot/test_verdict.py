@@ -25,6 +25,9 @@ def entry(catalog_bot: CatalogBot):
     ("历史版本基础运维服务", "安全补丁", "excluded"),
     ("历史版本基础运维服务", "知识库", "included"),
     ("安全防护服务", "已退出生命周期的产品", "excluded"),
+    ("安全防护服务", "已经停产的产品", "excluded"),  # 停产 ~ 退出产品生命周期
+    ("私有云部署与运维支持服务", "环境障害的响应处理", "included"),  # Japanese-Chinese 障害 ~ 故障
+    ("业务应用诊断服务", "each time, as a one-off", "included"),  # ~ 按次
     ("环境部署服务", "运维支持", "not_listed"),
     ("培训服务", "颁发证书", "not_listed"),
     ("升级服务", "采购硬件", "not_listed"),

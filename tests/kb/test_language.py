@@ -24,7 +24,7 @@ CUES = {
     "describe": ["升级服务是什么", "what is the upgrade service", "tell me about it"],
     "question_words_zh": ["包括什么", "多少人天"],
     "question_opening_en": ["What does it include", "how long"],
-    "yes_no_zh": ["包括培训吗", "管不管数据", "要不要现场"],
+    "yes_no_zh": ["包括培训吗", "管不管数据", "要不要现场", "数据迁移应该也管数据清洗对吧"],
     "yes_no_opening_en": ["Does it include training", "is backup covered"],
     "yes_no_en": ["I wonder whether it covers backup", "We moved. Does it help?", "is training part of it?",
                   "Private cloud ops — does it cover our firewall config too? Our contractor asked.",

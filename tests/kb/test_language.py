@@ -52,6 +52,7 @@ CUES = {
     "for_us": ["会替我们做日常业务操作吗", "帮我们确定", "代客户处理"],
     "itself": ["财务审计本身", "the audit itself"],
     "delegated": ["是不是金蝶全包，我们不用派人", "金蝶替我们把开发全部做完吗", "can you do it all for us",
+                  "does Kingdee build the whole thing for us while our IT team stays hands-off?",
                   "帮我们把整个系统开发完直接交付吗", "你们把系统开发好直接交给我们", "just develop everything for us"],
     "shared_work": ["实验室模式联合开发", "协助客户（您）完成", "共同完成关键功能点测试"],
     "customer_supplies": ["在客户（您）提供的基础设施上", "基于客户（您）基础设施"],

@@ -184,23 +184,32 @@ TYPED_PAUSE = cue("typed_pause")
 
 def _focus(text: str, mentions: list[ProductMatch]) -> ProductMatch:
     """The product a scope question is about, among its mentions (in text order): the one after a trailing
-    "is X included in P", else the first of the best-matched names."""
+    "is X included in P", else the first of the best-matched names in the asking sentence ("Our hotel keeps
+    its server on-site. Does the private cloud … service include…": the story's "on-site" is not asked about)."""
     trailing = TRAILING_PRODUCT.search(text)
     after = [m for m in mentions if trailing and m.start >= trailing.end()]
+    questions = _question_spans(text)
+    asking = [m for m in mentions if any(start <= m.start < end for start, end in questions)] or mentions
     # the first of the best-matched names: a bare stem or English word in a story is weaker evidence than a
     # full name ("…仓库那边一升级，接口就断。如果买定制开发维护服务，…")
-    best = max(m.score for m in mentions)
-    return after[-1] if after else next(m for m in mentions if m.score == best)
+    best = max(m.score for m in asking)
+    return after[-1] if after else next(m for m in asking if m.score == best)
+
+
+def _question_spans(text: str) -> list[tuple[int, int]]:
+    """Where the question sentences are (yes/no ones first), when the text also has a remark; else all of it."""
+    ends = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
+    spans = [(start, end) for start, end in zip(ends, ends[1:]) if text[start:end].strip()]
+    asking = ([(s, e) for s, e in spans if _is_yes_no(text[s:e])]
+              + [(s, e) for s, e in spans if text[s:e].rstrip().endswith(("?", "？")) and not _is_yes_no(text[s:e])])
+    return asking if len(spans) > 1 and asking else [(0, len(text))]
 
 
 def _asking_sentence(text: str) -> str:
     """A question naming no product asks in its first question sentence, not in the remark before or after
     it ("And does that include EDR? Our auditors asked about it.")."""
-    ends = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
-    sentences = [text[start:end] for start, end in zip(ends, ends[1:]) if text[start:end].strip()]
-    asking = ([part for part in sentences if _is_yes_no(part)]
-              or [part for part in sentences if part.rstrip().endswith(("?", "？"))])
-    return asking[0] if len(sentences) > 1 and asking else text
+    start, end = _question_spans(text)[0]
+    return text[start:end]
 
 
 def _asked_part(text: str, focus: ProductMatch) -> str:

@@ -118,6 +118,9 @@ def test_product_after_included_in_is_the_one_asked_about(find_mentions):
 @pytest.mark.parametrize("question, product", [
     ("升级服务包括数据库转换吗", "升级服务"),  # the first name; the later one is what is asked about
     ("接口是当年二开的，每次一升级就断。如果买定制开发维护服务，能修吗", "定制开发维护服务"),  # a bare stem in the story
+    # a name in the story before the asking sentence is not what is asked about
+    ("Our hotel keeps its server on-site. Does the private cloud deployment and O&M service include regular "
+     "health checks of the system environment?", "私有云部署与运维支持服务"),
 ])
 def test_a_scope_question_is_about_its_first_best_matched_product(question, product, find_mentions):
     assert ask(question, find_mentions).products[0] == product

@@ -184,7 +184,7 @@ TYPED_PAUSE = cue("typed_pause")
 
 def _focus(text: str, mentions: list[ProductMatch]) -> ProductMatch:
     """The product a scope question is about, among its mentions (in text order): the one after a trailing
-    "is X included in P", else the first of the best-matched names in the asking sentence ("Our hotel keeps
+    "is X included in P", else the first of the best-matched names in a question sentence ("Our hotel keeps
     its server on-site. Does the private cloud … service include…": the story's "on-site" is not asked about)."""
     trailing = TRAILING_PRODUCT.search(text)
     after = [m for m in mentions if trailing and m.start >= trailing.end()]
@@ -200,9 +200,9 @@ def _question_spans(text: str) -> list[tuple[int, int]]:
     """Where the question sentences are (yes/no ones first), when the text also has a remark; else all of it."""
     ends = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
     spans = [(start, end) for start, end in zip(ends, ends[1:]) if text[start:end].strip()]
-    asking = ([(s, e) for s, e in spans if _is_yes_no(text[s:e])]
-              + [(s, e) for s, e in spans if text[s:e].rstrip().endswith(("?", "？")) and not _is_yes_no(text[s:e])])
-    return asking if len(spans) > 1 and asking else [(0, len(text))]
+    yes_no = [(s, e) for s, e in spans if _is_yes_no(text[s:e])]
+    marked = [(s, e) for s, e in spans if (s, e) not in yes_no and text[s:e].rstrip().endswith(("?", "？"))]
+    return yes_no + marked if len(spans) > 1 and yes_no + marked else [(0, len(text))]
 
 
 def _asking_sentence(text: str) -> str:

@@ -41,3 +41,12 @@ def test_traditional_characters_are_read_as_simplified(question, expected):
 ])
 def test_written_cantonese_is_read_as_standard_chinese(question, expected):
     assert clean_question(question) == expected
+
+
+@pytest.mark.parametrize("question, cleaned", [
+    ("旧 会计系统 的 数据 搬到 新 系统 以后, 金蝶 还 继续 跟进 吗?", "旧会计系统的数据搬到新系统以后, 金蝶还继续跟进吗?"),
+    ("环境部署 打补丁 备份 管不管", "环境部署 打补丁 备份 管不管"),  # listed items, no word standing alone
+    ("安全防护服务里头有没有渗透测试 等保要用", "安全防护服务里头有没有渗透测试 等保要用"),  # a pause
+])
+def test_chinese_spaced_word_by_word_is_read_unspaced(question, cleaned):
+    assert clean_question(question) == cleaned

@@ -43,6 +43,7 @@ CUES = {
     "second_one": ["那后面那个包备份吗", "Does the second one include data backups?"],
     "other_one": ["另一个呢", "what about the other one", "并且另外的一个"],
     "typed_pause": ["渗透测试 等保要用"],
+    "lone_character": ["旧 会计系统 的 数据", "新 系统"],
     "scaffold_particle": ["包括培训么"],
     "duration": ["数据库转换多久能完成", "驻场服务能驻多长时间", "how long does it take", "有天数限制吗"],
     "stated_time": ["在双方约定的时间内完成", "约定服务时间", "服务质保期内"],

@@ -188,21 +188,25 @@ def _focus(text: str, mentions: list[ProductMatch]) -> ProductMatch:
     its server on-site. Does the private cloud … service include…": the story's "on-site" is not asked about)."""
     trailing = TRAILING_PRODUCT.search(text)
     after = [m for m in mentions if trailing and m.start >= trailing.end()]
+    if after:
+        return after[-1]
     questions = _question_spans(text)
     asking = [m for m in mentions if any(start <= m.start < end for start, end in questions)] or mentions
     # the first of the best-matched names: a bare stem or English word in a story is weaker evidence than a
     # full name ("…仓库那边一升级，接口就断。如果买定制开发维护服务，…")
     best = max(m.score for m in asking)
-    return after[-1] if after else next(m for m in asking if m.score == best)
+    return next(m for m in asking if m.score == best)
 
 
 def _question_spans(text: str) -> list[tuple[int, int]]:
     """Where the question sentences are (yes/no ones first), when the text also has a remark; else all of it."""
     ends = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
     spans = [(start, end) for start, end in zip(ends, ends[1:]) if text[start:end].strip()]
-    yes_no = [(s, e) for s, e in spans if _is_yes_no(text[s:e])]
+    if len(spans) < 2:
+        return [(0, len(text))]
+    yes_no = [span for span in spans if _is_yes_no(text[span[0] : span[1]])]
     marked = [(s, e) for s, e in spans if (s, e) not in yes_no and text[s:e].rstrip().endswith(("?", "？"))]
-    return yes_no + marked if len(spans) > 1 and yes_no + marked else [(0, len(text))]
+    return yes_no + marked or [(0, len(text))]
 
 
 def _asking_sentence(text: str) -> str:

@@ -45,6 +45,9 @@ class Understanding(BaseModel):
     # these; the question's own words find which one
     other_than: list[str] = []
     other_one: bool = False  # asks for "the other one" of the conversation: a product, by definition
+    # a follow-up's kind as its own words give it (classify), before the conversation fills it in: "那长期
+    # 固定一个人在客户那儿的呢" says none, "那它包括培训吗" is a scope question
+    worded_as: Kind | None = None
 
     @property
     def search_query(self) -> str:
@@ -298,6 +301,8 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
             state.listed = tuple(dict.fromkeys(named))
     understanding = _understand_one(question, state, find_mentions)
     understanding.other_one = understanding.followup and bool(OTHER_ONE.search(understanding.question))
+    if understanding.followup:
+        understanding.worded_as = classify(understanding.question, find_mentions(understanding.question))
     understanding.yes_no_part = understanding.kind != "scope" and asks_yes_no_in_part(understanding.question)
     understanding.compares = bool(COMPARE.search(understanding.question))
     if understanding.yes_no_part and len(understanding.products) >= 2 and not understanding.followup:

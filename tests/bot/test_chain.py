@@ -143,6 +143,21 @@ def test_follow_up_accepts_plain_dict_turns(catalog_bot):
     assert answer.verdict == "included" and cited(answer)[0] == "私有云部署与运维支持服务"
 
 
+def test_follow_up_whose_own_words_describe_another_product_turns_to_it(catalog_bot):
+    history = [{"role": "user", "content": "We need a consultant in our office for a few weeks during go-live."},
+               {"role": "assistant", "content": "The resident service (驻场服务) sends a fixed expert consultant; the on-site "
+                                                "service package (现场服务包) has a capped number of days."}]
+    for question in ("How many days max for the package one?", "and the package, how many days?"):
+        answer = catalog_bot.ask(question, history)
+        assert cited(answer)[0] == "现场服务包" and "24" in answer.answer, question
+
+
+def test_follow_up_asking_a_yes_or_no_stays_with_the_conversation(catalog_bot):
+    history = [{"role": "user", "content": "升级服务包括什么"}, {"role": "assistant", "content": "升级服务：方案制定、升级测试…"}]
+    answer = catalog_bot.ask("那它包括培训吗", history)
+    assert cited(answer)[0] == "升级服务" and answer.verdict != "included"
+
+
 def test_follow_up_without_history_is_a_new_question(catalog_bot):
     answer = catalog_bot.ask("它包括什么？")
     assert answer.abstained or cited(answer)  # answered on its own terms, never from a stale conversation

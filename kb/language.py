@@ -89,7 +89,8 @@ def compact(text: str) -> str:
     return "".join(text.split()).lower()
 
 
-_BEYOND_WINDOW = 10  # characters before the number (or after its unit) that can say "beyond"
+_BEYOND_WINDOW = 10  # characters before the number that can say "beyond"
+_BEYOND_AFTER = 4  # ... and after its unit ("24人天以上", "最多24人天，超过的部分…")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,6 @@ def amounts(text: str) -> list[Amount]:
     found, previous_end = [], 0
     for match in cue("amount").finditer(text):
         before = text[max(previous_end, match.start() - _BEYOND_WINDOW) : match.start()]
-        found.append(Amount(float(match.group("value")), bool(beyond.search(before + " " + text[match.end() : match.end() + 2]))))
+        found.append(Amount(float(match.group("value")), bool(beyond.search(before + " " + text[match.end() : match.end() + _BEYOND_AFTER]))))
         previous_end = match.end()
     return found

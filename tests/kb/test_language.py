@@ -67,7 +67,8 @@ CUES = {
     "amount_beyond": ["超过", "more than", "加到"],
     "unlimited": ["是不限人天的吧", "is it unlimited?"],
     "stage_required": ["客户进入维护期阶段，金蝶提供"],
-    "stage_not_reached": ["我们还在实施期没上线", "We are still in implementation"],
+    "stage_not_reached": ["我们还在实施期没上线", "We are still in implementation", "过了质保期以后又慢了还管吗",
+                          "What about after the warranty period ends?"],
     "who_does_it": ["是金蝶自己人来做吗", "is it your own staff"],
     "name_conjunction": ["部署与运维"],
     "respectively": ["分别找哪个服务", "which handles each", "各对应啥", "which services cover what?"],
@@ -160,6 +161,7 @@ def test_data_files_read_by_libyaml_are_what_the_python_parser_reads():
     ("onsite svc pack, can we go past 24 man-days?", [(24.0, True)]),
     ("不超过 12 人天或 24 人天的现场支持", [(12.0, True), (24.0, False)]),
     ("24 人天以上可以吗", [(24.0, True)]),
+    ("现场服务包最多就24人天，超过的部分不在包里，对吧？", [(24.0, True)]),
     ("7x24小时响应吗", []),
 ])
 def test_amounts_and_whether_more_is_asked(text: str, expected: list) -> None:

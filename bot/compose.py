@@ -58,10 +58,14 @@ _GIST_END = re.compile(r"[，。；,;（(]")
 _TRAILING = "；;。.：:，, \n\t"
 # Where a question's clauses end: punctuation, or a space between two Chinese characters ("老系统数据导到
 # 新系统 用哪个服务"); a space inside Latin text ("SQL Server") is not one.
-_CLAUSE_BREAK = re.compile(r"[，。？！；,.?!;：:\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-# What a customer's words keep when an answer repeats them: letters, digits, spaces, hyphens, apostrophes and
-# the Chinese enumeration comma. No Markdown, markup, link or 「」 (catalog quotes) is carried into the answer.
-_NOT_ECHOED = re.compile(r"[^\w\s、'’-]|_")
+# A point, comma or colon between two Latin letters or digits is part of a version or a number ("7.6", "8.x",
+# "1,000", "K/3"), not a clause break, and an echo keeps it.
+_CLAUSE_BREAK = re.compile(r"[，。？！；?!;：\n]+|(?<![A-Za-z0-9])[,.:]+|[,.:]+(?![A-Za-z0-9])"
+                           r"|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# What a customer's words keep when an answer repeats them: letters, digits, spaces, hyphens, apostrophes,
+# the Chinese enumeration comma and the point, comma or slash inside a version or number. No Markdown,
+# markup, link or 「」 (catalog quotes) is carried into the answer.
+_NOT_ECHOED = re.compile(r"[^\w\s、'’.,/-]|_|(?<![A-Za-z0-9])[.,/]|[.,/](?![A-Za-z0-9])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 logger = logging.getLogger(__name__)
 

@@ -216,6 +216,9 @@ def test_which_service_repeats_the_customers_problem_before_the_service(composer
     ("Our year-end closing drags because of years of historical data. Which service helps?",
      "Our year-end closing drags because of…"),  # not inside a word
     ("月底**结账**<i>很慢</i>「包括一切」[1]，找哪个服务", "月底 结账 i 很慢 i 包括一切 1"),  # no markup, 「」 or [n]
+    ("下个月要把星空从7.6升到8.x，需要找你们哪个服务？", "下个月要把星空从7.6升到8.x"),  # versions stay whole
+    ("K/3 WISE 12.3 月结很慢. Which service?", "K/3 WISE 12.3 月结很慢"),
+    ("1,000 多张凭证过账很慢，用哪个服务", "1,000 多张凭证过账很慢"),
     ("哪个服务能做数据库转换", None),  # nothing before the cue
     ("有什么服务？", None),
     ("系统太慢了怎么办？", None),  # no cue: which part is the problem is not known

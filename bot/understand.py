@@ -370,18 +370,22 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
         followup = True
         focus = discussed
         ordinal = next((i for i, pattern in enumerate(ORDINALS) if pattern.search(text)), None)
-        if ordinal is not None and len(state.listed) > ordinal:
-            products = [state.listed[ordinal]]  # "第二个会给选型建议吗" after an answer naming two
+        # "第二个会给选型建议吗" counts in the last answer's order; "那后者包括打补丁吗" after "A和B有什么区别"
+        # and an answer naming only one of them, in the question's
+        order = state.listed if len(state.listed) >= len(focus) else focus
+        if ordinal is not None and len(order) > ordinal:
+            products = [order[ordinal]]
         elif OTHER_ONE.search(text):
             others = [p for p in state.mentioned if p not in focus][:1]
             if others or len(focus) != 1:
-                products = others or focus
+                # after "A and B?" with no third product named, "the other one" is the one named last
+                products = others or [*focus[-1:], *focus[:-1]]
             else:  # the conversation named one product: "the other one" is any but that one
                 other_than = focus
         else:
             products = focus
-        if kind == "compare":
-            products = list(dict.fromkeys([*last.products, *state.mentioned]))
+        if kind == "compare":  # "how's the other one different?": the one asked about first
+            products = list(dict.fromkeys([*products, *last.products, *state.mentioned]))
     elif last and kind == "compare" and len(products) == 1 and FOLLOWUP_CUE.search(text):
         followup = True
         products = list(dict.fromkeys([*last.products[:1], *products]))

@@ -140,6 +140,25 @@ def test_an_ordinal_follow_up_is_that_product_of_the_last_answer(question, produ
     assert ask(question, find_mentions, history).products[0] == product
 
 
+@pytest.mark.parametrize("question, product", [
+    ("那后者包括打补丁吗", "私有云部署与运维支持服务"), ("那前面那个要我们自己出服务器吗", "环境部署服务"),
+    ("ok, and the other one, does it do backups?", "私有云部署与运维支持服务"),
+])
+def test_after_a_comparison_an_ordinal_or_the_other_one_follows_the_question_when_the_answer_named_one(
+        question, product, find_mentions):
+    """The answer named one of the two compared products: "后者" is the question's second, and "the other
+    one", with no third product named, the one named last."""
+    history = [("user", "环境部署服务和私有云部署与运维支持服务有什么区别？"),
+               ("assistant", "两者都包括部署方案和安装部署；私有云部署与运维支持服务另外包含运维支持。")]
+    assert ask(question, find_mentions, history).products[0] == product
+
+
+def test_comparing_the_other_one_asks_about_it_first(find_mentions):
+    history = [("user", "现场服务是啥"), ("assistant", "现场服务指专家顾问赴客户现场提供服务。另外还有一个现场服务包。")]
+    u = ask("what about the other one, the pack thing? how's it different", find_mentions, history)
+    assert u.products[:2] == ["现场服务包", "现场服务"]
+
+
 def test_a_pronoun_after_a_recommendation_is_the_recommended_product(find_mentions):
     """"那它包括培训吗" after "which service fits?": 它 is the answer's product, 培训 what is asked about."""
     history = [("user", "老系统的数据要搬到新系统，找哪个服务"), ("assistant", "建议了解数据迁移服务：…")]

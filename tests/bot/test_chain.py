@@ -158,6 +158,21 @@ def test_follow_up_asking_a_yes_or_no_stays_with_the_conversation(catalog_bot):
     assert cited(answer)[0] == "升级服务" and answer.verdict != "included"
 
 
+def test_follow_up_to_a_scope_question_whose_own_words_describe_another_product_turns_to_it(catalog_bot):
+    history = [{"role": "user", "content": "Does the on-site service package cover support during go-live?"},
+               {"role": "assistant", "content": "Yes. 现场服务包 gives up to 12 or 24 person-days of on-site support."}]
+    answer = catalog_bot.ask("And if we need someone permanently stationed with us instead?", history)
+    assert cited(answer)[0] == "驻场服务"
+
+
+def test_follow_up_ending_in_ba_asks_to_confirm_and_stays_with_the_conversation(catalog_bot):
+    """"也算里面吧" asks whether the service under discussion includes it, as "对吧" does."""
+    history = [{"role": "user", "content": "环境部署服务包括什么"},
+               {"role": "assistant", "content": "环境部署服务：部署方案、安装部署。"}]
+    answer = catalog_bot.ask("那装好以后打补丁、备份呢，也算里面吧", history)
+    assert cited(answer)[0] == "环境部署服务" and answer.verdict != "included"
+
+
 def test_follow_up_without_history_is_a_new_question(catalog_bot):
     answer = catalog_bot.ask("它包括什么？")
     assert answer.abstained or cited(answer)  # answered on its own terms, never from a stale conversation

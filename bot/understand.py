@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Callable, Literal
 
 from pydantic import BaseModel
@@ -290,6 +290,7 @@ class _State:
 
 def understand(question: str, history: list[Turn], find_mentions: MentionFinder) -> Understanding:
     """Understand the question in the light of the conversation so far (oldest turn first)."""
+    find_mentions = cache(find_mentions)  # the question is read several times below: match its names once
     state = _State()
     for turn in history:
         if turn.role == "user":

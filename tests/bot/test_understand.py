@@ -305,3 +305,17 @@ def test_a_declined_question_still_names_the_product_of_the_next(find_mentions):
     history = [("user", "业务应用诊断服务怎么收费"), ("assistant", "价格请联系销售。")]
     u = ask("好吧，那它迁完会不会跟踪数据准不准", find_mentions, history)
     assert u.followup and u.products == ["业务应用诊断服务"]
+
+
+def test_each_text_is_matched_for_product_names_once(find_mentions):
+    """A follow-up is read twice (with the conversation and in its own words): its names are matched once."""
+    calls: list[str] = []
+
+    def counting(text: str):
+        calls.append(text)
+        return find_mentions(text)
+
+    history = [Turn(role="user", content="升级服务包括什么"), Turn(role="assistant", content="升级服务：方案制定、升级测试…")]
+    understand("那长期固定一个人在客户那儿的呢", history, counting)
+    assert len(calls) == len(set(calls))
+

@@ -1,7 +1,9 @@
 """Fit the decision module (bot.decide) on the example memory: `kbbot examples fit`.
 
 Every example is run through the real pipeline (understanding, retrieval, clause judge) with its own
-writer's examples left out of its neighbours, as an unseen customer's question would be. Four logistic
+writer's examples left out of its neighbours, as an unseen customer's question would be. Labelled question
+sets (eval format, `--questions`) can add rows too, each set its own group, with its conversation: their
+questions are never in the memory, so they are read exactly as a customer's would be. Four logistic
 regressions (scikit-learn) are then chosen by leave-one-writer-out cross-validation, so no writer's
 style is on both sides of a split: regularisation by out-of-fold log-loss; the decline threshold by
 out-of-fold accuracy; the "included" threshold as the lowest one whose out-of-fold precision is at least
@@ -19,6 +21,7 @@ import numpy as np
 
 from bot.decide import (abstain_features, candidate_features, included_features, product_candidates,
                         scope_features)
+from bot.models import Turn
 from kb.examples import Example
 from kb.names import compact
 
@@ -50,25 +53,45 @@ class Rows:
         return names, x, np.array(self.labels), np.array(self.writers)
 
 
-def collect_rows(bot: CatalogBot, examples: Sequence[Example],
+@dataclass(frozen=True)
+class Labelled:
+    """One question the fit learns from: what a right answer cites first (`products`), its verdict, whether
+    it declines, and its cross-validation group (an example's writer, a question set's name)."""
+
+    question: str
+    products: tuple[str, ...]
+    verdict: str | None
+    abstain: bool
+    group: str
+    history: tuple[Turn, ...] = ()
+    exclude_writers: tuple[str, ...] = ()  # an example's own writer: their examples must not vote on it
+
+    @classmethod
+    def from_example(cls, example: Example) -> Labelled:
+        return cls(example.question, tuple(example.products), example.verdict, example.abstain, example.writer,
+                   exclude_writers=(example.writer,))
+
+
+def collect_rows(bot: CatalogBot, examples: Sequence[Example | Labelled],
                  progress: Callable[[int], None] = lambda n: None) -> dict[str, Rows]:
     rows = {name: Rows() for name in ("abstain", "product", "scope", "included")}
-    for index, example in enumerate(examples):
-        context = bot.signals(example.question, exclude_writers=[example.writer])
+    for index, item in enumerate(examples):
+        item = item if isinstance(item, Labelled) else Labelled.from_example(item)
+        context = bot.signals(item.question, item.history, exclude_writers=item.exclude_writers)
         signals = context.signals
-        rows["abstain"].add(abstain_features(signals), example.abstain, example.writer, index)
+        rows["abstain"].add(abstain_features(signals), item.abstain, item.group, index)
         progress(1)
-        if example.abstain or not example.products:
+        if item.abstain or not item.products:
             continue
-        gold = {compact(p) for p in example.products}
+        gold = {compact(p) for p in item.products}
         for candidate in product_candidates(signals):
-            rows["product"].add(candidate_features(signals, candidate), compact(candidate) in gold, example.writer, index)
-        rows["scope"].add(scope_features(signals), example.verdict is not None, example.writer, index)
-        if example.verdict is not None and example.products[0] in bot._entries:
-            product = example.products[0]
+            rows["product"].add(candidate_features(signals, candidate), compact(candidate) in gold, item.group, index)
+        rows["scope"].add(scope_features(signals), item.verdict is not None, item.group, index)
+        if item.verdict is not None and item.products[0] in bot._entries:
+            product = item.products[0]
             judged = bot.judged(context, product)
-            rows["included"].add(included_features(signals, product, judged), example.verdict == "included",
-                                 example.writer, index)
+            rows["included"].add(included_features(signals, product, judged), item.verdict == "included",
+                                 item.group, index)
     return rows
 
 

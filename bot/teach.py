@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kb.cli import echo_json, reports_errors
+
+if TYPE_CHECKING:
+    from bot.fit import Labelled
+    from eval.questions import Question
 
 
 @click.group("examples")
@@ -131,14 +136,19 @@ def embed_command(specs: tuple[str, ...]) -> None:
               help="Refit from rows saved by an earlier --rows (no pipeline run).")
 @click.option("--only", multiple=True, type=click.Choice(["abstain", "product", "scope", "included"]),
               help="Refit only this model (repeatable); the others stay as they are in the output file.")
+@click.option("--questions", "question_sets", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A labelled question set (eval format) to learn from too, as one more writer (repeatable). "
+                   "Only sets already read as dev sets: a blind set never, before its first run.")
 @reports_errors
-def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None, only: tuple[str, ...]) -> None:
+def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None, only: tuple[str, ...],
+                question_sets: tuple[Path, ...]) -> None:
     """Refit the decision module on the shipped examples, leave-one-writer-out (see bot/fit.py)."""
     from tqdm import tqdm
 
     from bot.chain import CatalogBot
     from bot.decide import DECISION_DIR
     from bot.fit import collect_rows, fit, merge_decision, rows_from_json, write_decision
+    from eval.questions import load_question_set
     from kb.examples import bundled_files, read_example_file
     from kb.knowledge_base import KnowledgeBase
 
@@ -147,13 +157,17 @@ def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None
     if only and not target.exists():
         raise click.UsageError(f"--only keeps the other models of {target}, which does not exist")
     knowledge_base.ensure_ready()
+    if from_rows and question_sets:
+        raise click.UsageError("--questions needs the pipeline run that --from-rows skips")
     if from_rows:
         rows = rows_from_json(json.loads(from_rows.read_text(encoding="utf-8")))
     else:
         bot = CatalogBot(knowledge_base, llm=None)
         examples = {e.key: e for path in bundled_files() for e in read_example_file(path)}  # one per question
-        with tqdm(total=len(examples), desc="signals", disable=not sys.stderr.isatty()) as bar:
-            rows = collect_rows(bot, list(examples.values()), progress=bar.update)
+        learned = [*examples.values(), *(_labelled(q, f"set:{path.stem}") for path in question_sets
+                                               for q in load_question_set(path))]
+        with tqdm(total=len(learned), desc="signals", disable=not sys.stderr.isatty()) as bar:
+            rows = collect_rows(bot, learned, progress=bar.update)
     if rows_file:
         rows_file.write_text(json.dumps({name: vars(r) for name, r in rows.items()}), encoding="utf-8")
     content = fit(rows, only)
@@ -161,3 +175,13 @@ def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None
         content = merge_decision(json.loads(target.read_text(encoding="utf-8")), content)
     write_decision(content, target)
     click.echo(json.dumps(content["fitted"], ensure_ascii=False, indent=1))
+
+
+def _labelled(question: Question, group: str) -> Labelled:
+    """An eval question as a row of the fit: its first gold product carries the verdict (not_included is
+    a "no", whichever kind), the products it must cite count as right too."""
+    from bot.fit import Labelled
+
+    verdict = {"included": "included", "not_included": "not_listed"}.get(question.verdict or "")
+    return Labelled(question.question, tuple(dict.fromkeys([*question.gold, *question.gold_all])), verdict,
+                    question.abstain, group, tuple(question.history))

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from bot.chain import CatalogBot
 from bot.decide import Model, load_models
-from bot.fit import INCLUDED_PRECISION, Rows, _out_of_fold, collect_rows, fit, rows_from_json
+from bot.fit import INCLUDED_PRECISION, Labelled, Rows, _out_of_fold, collect_rows, fit, rows_from_json
+from bot.teach import _labelled
+from eval.questions import Question
 from bot.surfaces.cli import cli
 from kb.examples import Example
 
@@ -130,3 +132,29 @@ def test_an_example_needs_a_product_to_be_a_row(catalog_bot: CatalogBot) -> None
     declined = Example(question="你们CEO是谁", lang="zh", products=[], abstain=True, writer="t")
     rows = collect_rows(catalog_bot, [declined])
     assert rows["abstain"].labels == [1] and rows["product"].labels == [] and rows["included"].labels == []
+
+
+def test_a_question_set_learns_as_one_more_writer_with_its_conversation(catalog_bot: CatalogBot) -> None:
+    """A labelled question set's rows are its own CV group, a follow-up is read with the turns before it
+    (its own words name no product), and not_included is a "no"."""
+    follow_up = Question(id="q1", question="那它包括功能测试吗", lang="zh", gold=["升级服务"], verdict="not_included",
+                         history=[{"role": "user", "content": "升级服务包括搭建测试环境吗？"},
+                                  {"role": "assistant", "content": "包括，升级服务会搭建升级测试环境。"}])
+    declined = Question(id="q2", question="你们CEO是谁", lang="zh", abstain=True)
+    rows = collect_rows(catalog_bot, [_labelled(follow_up, "set:dev"), _labelled(declined, "set:dev")])
+    assert rows["abstain"].writers == ["set:dev", "set:dev"] and rows["abstain"].labels == [0, 1]
+    assert rows["included"].labels == [0] and rows["included"].writers == ["set:dev"]
+    chosen = [row for row, label in zip(rows["product"].features, rows["product"].labels) if label]
+    assert len(chosen) == 1  # without the conversation 升级服务 would be no candidate of 那它包括功能测试吗
+    alone = collect_rows(catalog_bot, [Labelled(follow_up.question, ("升级服务",), "not_listed", False, "set:dev")])
+    assert alone["product"].features != rows["product"].features
+
+
+def test_question_sets_need_the_pipeline_run(tmp_path: Path) -> None:
+    saved = tmp_path / "rows.json"
+    saved.write_text(json.dumps({name: vars(synthetic_rows()) for name in ("abstain", "product", "scope", "included")}))
+    questions = tmp_path / "set.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": "升级服务包括什么", "lang": "zh", "gold": ["升级服务"]}) + "\n")
+    result = CliRunner().invoke(cli, ["examples", "fit", "--from-rows", str(saved), "--out", str(tmp_path / "d.json"),
+                                      "--questions", str(questions)])
+    assert result.exit_code != 0 and "--questions" in result.output

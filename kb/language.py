@@ -6,6 +6,7 @@ kb is upstream of bot, so kb.lexical, kb.names, bot.understand and bot.verdict a
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,10 +35,11 @@ class Group(BaseModel):
         the patterns."""
         # a rewrite group's forms, longest first (得唔得 before 唔)
         forms = sorted((form for group in self.rewrite.values() for form in group), key=len, reverse=True)
-        alternatives = [re.escape(word) for word in [*self.words, *forms]]
-        if self.whole_words:
+        alternatives = [re.escape(word) for word in [*self.words, *(form for form in forms if not form.isascii())]]
+        whole_words = [*self.whole_words, *(form for form in forms if form.isascii())]  # "ten" is not in "often"
+        if whole_words:
             # between Latin letters only: "这个升级服务cover数据迁移吗" mixes scripts with no space
-            alternatives.append(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, self.whole_words)) + r")(?![A-Za-z0-9_])")
+            alternatives.append(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, whole_words)) + r")(?![A-Za-z0-9_])")
         alternatives += [_SLOT.sub(self._fill, pattern) for pattern in self.patterns]
         return "|".join(alternatives)
 
@@ -101,12 +103,52 @@ class Amount:
     beyond: bool = False
 
 
+@lru_cache(maxsize=None)
+def _number_values() -> dict[str, int]:
+    return {form.lower(): int(value) for value, forms in load_language().groups["number_words"].rewrite.items()
+            for form in forms}
+
+
+def _number(values: list[int]) -> int:
+    """十, 百 and hundred multiply the unit before them, English tens add, two units in a row are a range
+    whose larger end counts (两三天 -> 3)."""
+    total, unit = 0, 0
+    for value in values:
+        if value in (10, 100):
+            total, unit = total + (unit or 1) * value, 0
+        elif value >= 20:
+            total += value
+        else:
+            unit = max(unit, value)
+    return total + unit
+
+
+def spelled_numbers(text: str) -> str:
+    """`text` with numbers written in words as digits: 二十四 -> 24, 一百二十 -> 120, forty -> 40, twenty-four -> 24."""
+    values = _number_values()
+    runs: list[list[re.Match[str]]] = []
+    for match in cue("number_words").finditer(text):
+        gap = text[runs[-1][-1].end() : match.start()] if runs else "x"
+        if len(gap) <= 1 and not gap.strip(" -"):
+            runs[-1].append(match)
+        else:
+            runs.append([match])
+    for run in reversed(runs):
+        text = text[: run[0].start()] + str(_number([values[m.group(0).lower()] for m in run])) + text[run[-1].end() :]
+    return text
+
+
 def amounts(text: str) -> list[Amount]:
-    """The amounts of the `amount` cue the text names, in order."""
+    """The amounts of the `amount` cue the text names, in order; numbers may be written in words."""
+    text = spelled_numbers(text)
     beyond = cue("amount_beyond")
     found, previous_end = [], 0
     for match in cue("amount").finditer(text):
-        before = text[max(previous_end, match.start() - _BEYOND_WINDOW) : match.start()]
+        start = max(previous_end, match.start() - _BEYOND_WINDOW)
+        before = text[start : match.start()]
+        cut = text[start - 1 : start + 1] if start else ""
+        if cut.isascii() and cut.isalpha():  # the window cut a word in two: "cover" says no "over"
+            before = before.lstrip(string.ascii_letters)
         found.append(Amount(float(match.group("value")), bool(beyond.search(before + " " + text[match.end() : match.end() + _BEYOND_AFTER]))))
         previous_end = match.end()
     return found

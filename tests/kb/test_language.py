@@ -78,7 +78,7 @@ CUES = {
 NEUTRAL = "2025年7月1日发布。"
 # groups that are word sets, not cues (membership tests in code), and the one that matches any text
 WORD_SETS = {"head_end", "scaffold", "scaffold_edge", "scaffold_edge_keep", "generic", "modals", "stopwords", "en_stopwords",
-             "words_across_name_end"}
+             "words_across_name_end", "number_words"}
 MATCHES_ANYTHING = {"ellipsis"}
 # rewrite groups -> (text, the text rewritten)
 REWRITES = {
@@ -163,8 +163,26 @@ def test_data_files_read_by_libyaml_are_what_the_python_parser_reads():
     ("24 人天以上可以吗", [(24.0, True)]),
     ("现场服务包最多就24人天，超过的部分不在包里，对吧？", [(24.0, True)]),
     ("7x24小时响应吗", []),
+    # written in words (voice transcripts, spoken style)
+    ("现场服务包 能不能给我们 三十个人天 二十四个 不够用", [(30.0, False)]),
+    ("does the on site service pack cover like forty man days", [(40.0, False)]),
+    ("onsite pack, more than twenty-four person days?", [(24.0, True)]),
+    ("一年估计十几二十天", [(20.0, False)]),
+    # a window that cuts "cover" in two finds no "over" in it
+    ("does it cover like 24 man days", [(24.0, False)]),
 ])
 def test_amounts_and_whether_more_is_asked(text: str, expected: list) -> None:
     from kb.language import amounts
 
     assert [(a.value, a.beyond) for a in amounts(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("二十四个人天", "24个人天"), ("一百二十天", "120天"), ("十二人天", "12人天"), ("两三天", "3天"),
+    ("forty man days", "40 man days"), ("twenty-four days", "24 days"), ("Two Hundred", "200"),
+    ("often attend", "often attend"),  # no number inside a word
+])
+def test_spelled_numbers(text: str, expected: str) -> None:
+    from kb.language import spelled_numbers
+
+    assert spelled_numbers(text) == expected

@@ -27,6 +27,7 @@ from kb.names import compact
 
 if TYPE_CHECKING:
     from bot.chain import CatalogBot
+    from eval.questions import Question
 
 INCLUDED_PRECISION = 0.97
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -70,6 +71,14 @@ class Labelled:
     def from_example(cls, example: Example) -> Labelled:
         return cls(example.question, tuple(example.products), example.verdict, example.abstain, example.writer,
                    exclude_writers=(example.writer,))
+
+    @classmethod
+    def from_question(cls, question: Question, group: str) -> Labelled:
+        """A question of a labelled set: its first gold product carries the verdict (not_included is a "no",
+        whichever kind), and every product it must cite counts as right."""
+        verdict = {"included": "included", "not_included": "not_listed"}.get(question.verdict or "")
+        return cls(question.question, tuple(dict.fromkeys([*question.gold, *question.gold_all])), verdict,
+                   question.abstain, group, tuple(question.history))
 
 
 def collect_rows(bot: CatalogBot, examples: Sequence[Example | Labelled],

@@ -5,15 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from kb.cli import echo_json, reports_errors
-
-if TYPE_CHECKING:
-    from bot.fit import Labelled
-    from eval.questions import Question
 
 
 @click.group("examples")
@@ -147,7 +142,7 @@ def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None
 
     from bot.chain import CatalogBot
     from bot.decide import DECISION_DIR
-    from bot.fit import collect_rows, fit, merge_decision, rows_from_json, write_decision
+    from bot.fit import Labelled, collect_rows, fit, merge_decision, rows_from_json, write_decision
     from eval.questions import load_question_set
     from kb.examples import bundled_files, read_example_file
     from kb.knowledge_base import KnowledgeBase
@@ -164,8 +159,8 @@ def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None
     else:
         bot = CatalogBot(knowledge_base, llm=None)
         examples = {e.key: e for path in bundled_files() for e in read_example_file(path)}  # one per question
-        learned = [*examples.values(), *(_labelled(q, f"set:{path.stem}") for path in question_sets
-                                               for q in load_question_set(path))]
+        learned = [*examples.values(), *(Labelled.from_question(q, f"set:{path.stem}") for path in question_sets
+                                         for q in load_question_set(path))]
         with tqdm(total=len(learned), desc="signals", disable=not sys.stderr.isatty()) as bar:
             rows = collect_rows(bot, learned, progress=bar.update)
     if rows_file:
@@ -176,12 +171,3 @@ def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None
     write_decision(content, target)
     click.echo(json.dumps(content["fitted"], ensure_ascii=False, indent=1))
 
-
-def _labelled(question: Question, group: str) -> Labelled:
-    """An eval question as a row of the fit: its first gold product carries the verdict (not_included is
-    a "no", whichever kind), the products it must cite count as right too."""
-    from bot.fit import Labelled
-
-    verdict = {"included": "included", "not_included": "not_listed"}.get(question.verdict or "")
-    return Labelled(question.question, tuple(dict.fromkeys([*question.gold, *question.gold_all])), verdict,
-                    question.abstain, group, tuple(question.history))

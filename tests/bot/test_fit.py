@@ -12,9 +12,8 @@ from click.testing import CliRunner
 from bot.chain import CatalogBot
 from bot.decide import Model, load_models
 from bot.fit import INCLUDED_PRECISION, Labelled, Rows, _out_of_fold, collect_rows, fit, rows_from_json
-from bot.teach import _labelled
-from eval.questions import Question
 from bot.surfaces.cli import cli
+from eval.questions import Question
 from kb.examples import Example
 
 FEATURES = ("signal", "noise")
@@ -141,11 +140,10 @@ def test_a_question_set_learns_as_one_more_writer_with_its_conversation(catalog_
                          history=[{"role": "user", "content": "升级服务包括搭建测试环境吗？"},
                                   {"role": "assistant", "content": "包括，升级服务会搭建升级测试环境。"}])
     declined = Question(id="q2", question="你们CEO是谁", lang="zh", abstain=True)
-    rows = collect_rows(catalog_bot, [_labelled(follow_up, "set:dev"), _labelled(declined, "set:dev")])
+    rows = collect_rows(catalog_bot, [Labelled.from_question(q, "set:dev") for q in (follow_up, declined)])
     assert rows["abstain"].writers == ["set:dev", "set:dev"] and rows["abstain"].labels == [0, 1]
     assert rows["included"].labels == [0] and rows["included"].writers == ["set:dev"]
-    chosen = [row for row, label in zip(rows["product"].features, rows["product"].labels) if label]
-    assert len(chosen) == 1  # without the conversation 升级服务 would be no candidate of 那它包括功能测试吗
+    assert sum(rows["product"].labels) == 1  # 升级服务, the product of the conversation
     alone = collect_rows(catalog_bot, [Labelled(follow_up.question, ("升级服务",), "not_listed", False, "set:dev")])
     assert alone["product"].features != rows["product"].features
 

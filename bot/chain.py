@@ -39,6 +39,7 @@ DURATION, STATED_TIME = cue("duration"), cue("stated_time")  # "多久" against 
 UNLIMITED = cue("unlimited")
 STAGE_REQUIRED, STAGE_NOT_REACHED = cue("stage_required"), cue("stage_not_reached")
 CUSTOMER_SUPPLIES, VENDOR_SUPPLIES = cue("customer_supplies"), cue("vendor_supplies")
+PER_ENGAGEMENT, STANDING_ACCESS = cue("per_engagement"), cue("standing_access")
 DELEGATED = cue("delegated")  # "金蝶全包，我们不用派人？": all of the work asked of Kingdee
 SHARED_WORK = cue("shared_work")  # 联合, 协助, 共同…: a clause's work done with the customer
 # a number an entry states ("不超过 12 人天"), not the marker of a numbered item ("1）", "（2）", "3、")
@@ -301,6 +302,7 @@ class CatalogBot:
                                   amount_beyond=self._amount_beyond(understanding),
                                   stage_not_reached=self._named_clause(understanding, STAGE_NOT_REACHED, STAGE_REQUIRED),
                                   customer_supplies=self._named_clause(understanding, VENDOR_SUPPLIES, CUSTOMER_SUPPLIES),
+                                  per_engagement=self._named_clause(understanding, STANDING_ACCESS, PER_ENGAGEMENT),
                                   exclude_writers=context.exclude_writers)
         return context
 
@@ -330,8 +332,9 @@ class CatalogBot:
 
     def _named_clause(self, understanding: Understanding, asks: re.Pattern[str], states: re.Pattern[str]) -> str | None:
         """The named product's first clause matching `states`, when the question matches `asks`: a customer
-        not yet in the stage an entry requires (STAGE_NOT_REACHED / STAGE_REQUIRED), or asking Kingdee to
-        supply what the entry has the customer supply (VENDOR_SUPPLIES / CUSTOMER_SUPPLIES)."""
+        not yet in the stage an entry requires (STAGE_NOT_REACHED / STAGE_REQUIRED), asking Kingdee to
+        supply what the entry has the customer supply (VENDOR_SUPPLIES / CUSTOMER_SUPPLIES), or asking for
+        standing access to what the entry does per engagement (STANDING_ACCESS / PER_ENGAGEMENT)."""
         entry = self._entries.get(understanding.products[0]) if understanding.products else None
         if entry is None or not asks.search(understanding.question):
             return None

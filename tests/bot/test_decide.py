@@ -273,13 +273,17 @@ def test_a_comparison_naming_fewer_than_two_products_compares_the_two_most_likel
         assert set(decision.products) == {"升级服务", "数据迁移服务"}
 
 
-def test_kingdee_supplying_what_the_entry_has_the_customer_supply_is_not_listed(tmp_path: Path) -> None:
-    """"服务器是你们出吗" against 「在客户（您）提供的基础设施上…」: whatever the neighbours say, no yes."""
+@pytest.mark.parametrize("condition, clause", [
+    ("customer_supplies", "安装部署：在客户（您）提供的基础设施上，……"),  # "服务器是你们出吗"
+    ("per_engagement", "……按次对应用系统进行完整性……诊断……"),  # "是包年的吗，随时想诊断就诊断"
+])
+def test_the_named_entrys_own_condition_is_no_yes(tmp_path: Path, condition: str, clause: str) -> None:
+    """Kingdee asked to supply what the entry has the customer supply, standing access to what it does per
+    engagement: whatever the neighbours say, not listed, quoting that clause."""
     decider = Decider(_models(tmp_path))
     yes = Example(question="x", products=["升级服务"], verdict="included", clause=CLAUSE)
     u = Understanding(question="q", lang="zh", kind="scope", products=["升级服务"])
-    clause = "安装部署：在客户（您）提供的基础设施上，……"
-    signals = Signals(u, [Neighbour(yes, 0.9)] * 3, [], customer_supplies=clause)
+    signals = Signals(u, [Neighbour(yes, 0.9)] * 3, [], **{condition: clause})
     decision = _decide(decider, signals, Judged("included", CLAUSE, 1.0))
     assert (decision.verdict, decision.clause) == ("not_listed", clause)
 

@@ -58,6 +58,8 @@ CUES = {
                   "帮我们把整个系统开发完直接交付吗", "你们把系统开发好直接交给我们", "just develop everything for us"],
     "shared_work": ["实验室模式联合开发", "协助客户（您）完成", "共同完成关键功能点测试"],
     "customer_supplies": ["在客户（您）提供的基础设施上", "基于客户（您）基础设施"],
+    "per_engagement": ["按次对应用系统进行完整性"],
+    "standing_access": ["业务应用诊断是包年的吗", "一年随便诊断多少回都行？", "is it an annual subscription, any time?"],
     "vendor_supplies": ["服务器是放在你们金蝶的机房里吗", "硬件是你们提供不", "will Kingdee supply the servers",
                         "包括服务器和存储的采购吗", "does it come with the servers/hardware"],
     "exclusion_markers": ["不包含二次开发", "硬件除外"],

@@ -137,7 +137,8 @@ def embed_command(specs: tuple[str, ...]) -> None:
 @reports_errors
 def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None, only: tuple[str, ...],
                 question_sets: tuple[Path, ...]) -> None:
-    """Refit the decision module on the shipped examples, leave-one-writer-out (see bot/fit.py)."""
+    """Refit the decision module on the shipped examples (and labelled dev sets, --questions),
+    leave-one-writer-out (see bot/fit.py)."""
     from tqdm import tqdm
 
     from bot.chain import CatalogBot
@@ -147,13 +148,13 @@ def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None
     from kb.examples import bundled_files, read_example_file
     from kb.knowledge_base import KnowledgeBase
 
+    if from_rows and question_sets:
+        raise click.UsageError("--questions needs the pipeline run that --from-rows skips")
     knowledge_base = KnowledgeBase.open()
     target = out or DECISION_DIR / f"{knowledge_base.slug}.json"
     if only and not target.exists():
         raise click.UsageError(f"--only keeps the other models of {target}, which does not exist")
     knowledge_base.ensure_ready()
-    if from_rows and question_sets:
-        raise click.UsageError("--questions needs the pipeline run that --from-rows skips")
     if from_rows:
         rows = rows_from_json(json.loads(from_rows.read_text(encoding="utf-8")))
     else:
@@ -170,4 +171,3 @@ def fit_command(out: Path | None, rows_file: Path | None, from_rows: Path | None
         content = merge_decision(json.loads(target.read_text(encoding="utf-8")), content)
     write_decision(content, target)
     click.echo(json.dumps(content["fitted"], ensure_ascii=False, indent=1))
-

@@ -288,7 +288,9 @@ class CatalogBot:
         if understanding.kind == "which":
             context.per_need = self._per_need(needs)
         memory = self.kb.example_memory()
-        similarities = memory.similarities(self.kb.embed_query(understanding.question), context.exclude_writers)
+        # "有别的服务吗" after 现场服务包: the examples nearest to it with the product it is not, as search sees it
+        asked = query if understanding.other_than else understanding.question
+        similarities = memory.similarities(self.kb.embed_query(asked), context.exclude_writers)
         neighbours = memory.nearest(similarities, NEIGHBOURS)
         said_not = [m.entry.product for m in matches
                     if NEGATED.search(understanding.question[max(0, m.start - NEGATION_WINDOW) : m.start])]

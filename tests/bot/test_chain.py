@@ -472,3 +472,12 @@ def test_the_other_one_of_a_conversation_is_answered_with_another_product(catalo
     answer = catalog_bot.ask("what about the other one, the one with 开发 in the name, what's that for?", history)
     assert not answer.abstained and cited(answer)[0] != "定制开发维护服务"
     assert_grounded(catalog_bot, answer)
+
+
+def test_asking_for_another_service_is_answered_with_another_product(catalog_bot):
+    """24 person-days used up, "is there another service?": one that sends someone, not the package again."""
+    history = [{"role": "user", "content": "现场服务包最多多少人天？"},
+               {"role": "assistant", "content": "现场服务包提供不超过12人天或24人天的现场支持。"}]
+    answer = catalog_bot.ask("那24人天用完了，还想让人来现场，有别的服务吗？", history)
+    assert not answer.abstained and cited(answer)[0] in {"现场服务", "驻场服务"}
+    assert_grounded(catalog_bot, answer)

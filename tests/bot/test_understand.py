@@ -201,6 +201,17 @@ def test_the_other_one_after_a_conversation_about_one_product_is_any_other(find_
     assert not ask("它包括培训吗", find_mentions, history).other_one
 
 
+def test_asking_for_another_service_is_about_any_but_the_conversations(find_mentions):
+    """"有别的服务吗" after 现场服务包 asks for a service other than it, even when it names it again."""
+    history = [("user", "现场服务包最多多少人天？"), ("assistant", "现场服务包提供不超过12人天或24人天的现场支持。")]
+    for question in ("那24人天用完了，还想让人来现场，有别的服务吗？", "And if we use that up, is there an option with a "
+                     "consultant assigned to us long-term?", "除了这个之外还有什么服务能派人来"):
+        u = ask(question, find_mentions, history)
+        assert (u.kind, u.products, u.other_than, u.followup) == ("which", [], ["现场服务包"], True), question
+    assert ask("还有别的选择吗", find_mentions).other_than == []  # nothing discussed yet: any service
+    assert ask("它包括培训吗", find_mentions, history).products == ["现场服务包"]
+
+
 def test_the_other_one_named_with_a_pronoun_is_the_named_product(find_mentions):
     history = [("user", "私有云部署与运维支持服务包括什么？"), ("assistant", "包括部署方案、安装部署，以及运维支持。")]
     u = ask("并且另外的一个，环境部署服务，它是否也包含备份？", find_mentions, history)

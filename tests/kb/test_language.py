@@ -43,6 +43,8 @@ CUES = {
     "first_one": ["第一个包括培训吗", "and the first one?"],
     "second_one": ["那后面那个包备份吗", "Does the second one include data backups?"],
     "other_one": ["另一个呢", "what about the other one", "并且另外的一个"],
+    "another_service": ["24人天用完了，有别的服务吗", "还有别的选择吗", "除了这个之外还有什么服务能帮我们",
+                        "is there an option with a consultant assigned to us?", "any other service for that?"],
     "typed_pause": ["渗透测试 等保要用"],
     "lone_character": ["旧 会计系统 的 数据", "新 系统"],
     "scaffold_particle": ["包括培训么"],

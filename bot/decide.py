@@ -132,6 +132,9 @@ def abstain_features(signals: Signals) -> dict[str, float]:
         "catalog_coverage": signals.catalog_coverage,
         "catalog_own_coverage": signals.catalog_own_coverage,
         "amount_stated": signals.amount_stated,
+        # a follow-up the conversation resolved to a product ("What about antivirus?" after the security
+        # service): its own words alone read like an off-catalog question; only labelled question sets hold such
+        "followup": float(u.followup and bool(u.products or u.other_than)),
     }
     votes = memory.word_votes if memory is not None else None
     values["words_declined_rate"], values["words_declined_max"] = (

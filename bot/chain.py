@@ -302,9 +302,12 @@ class CatalogBot:
                                   *self._catalog_coverage(understanding, context.hits),
                                   amount_stated=self._amount_stated(understanding, context.hits),
                                   amount_beyond=self._amount_beyond(understanding),
-                                  stage_not_reached=self._named_clause(understanding, STAGE_NOT_REACHED, STAGE_REQUIRED),
-                                  customer_supplies=self._named_clause(understanding, VENDOR_SUPPLIES, CUSTOMER_SUPPLIES),
-                                  per_engagement=self._named_clause(understanding, STANDING_ACCESS, PER_ENGAGEMENT),
+                                  stage_not_reached=self._named_clause(understanding, context.hits, STAGE_NOT_REACHED,
+                                                                       STAGE_REQUIRED),
+                                  customer_supplies=self._named_clause(understanding, context.hits, VENDOR_SUPPLIES,
+                                                                       CUSTOMER_SUPPLIES),
+                                  per_engagement=self._named_clause(understanding, context.hits, STANDING_ACCESS,
+                                                                    PER_ENGAGEMENT),
                                   exclude_writers=context.exclude_writers)
         return context
 
@@ -332,12 +335,15 @@ class CatalogBot:
         most, clause = max(stated)
         return clause if unlimited or any(a.value > most or (a.beyond and a.value >= most) for a in asked) else None
 
-    def _named_clause(self, understanding: Understanding, asks: re.Pattern[str], states: re.Pattern[str]) -> str | None:
-        """The named product's first clause matching `states`, when the question matches `asks`: a customer
-        not yet in the stage an entry requires (STAGE_NOT_REACHED / STAGE_REQUIRED), asking Kingdee to
-        supply what the entry has the customer supply (VENDOR_SUPPLIES / CUSTOMER_SUPPLIES), or asking for
-        standing access to what the entry does per engagement (STANDING_ACCESS / PER_ENGAGEMENT)."""
-        entry = self._entries.get(understanding.products[0]) if understanding.products else None
+    def _named_clause(self, understanding: Understanding, hits: Sequence[EntryHit], asks: re.Pattern[str],
+                      states: re.Pattern[str]) -> str | None:
+        """The named product's (else the top retrieved one's) first clause matching `states`, when the
+        question matches `asks`: a customer not yet in the stage an entry requires (STAGE_NOT_REACHED /
+        STAGE_REQUIRED), asking Kingdee to supply what the entry has the customer supply (VENDOR_SUPPLIES /
+        CUSTOMER_SUPPLIES), or asking for standing access to what the entry does per engagement
+        (STANDING_ACCESS / PER_ENGAGEMENT)."""
+        about = understanding.products[0] if understanding.products else (hits[0].entry.product if hits else None)
+        entry = self._entries.get(about) if about else None
         if entry is None or not asks.search(understanding.question):
             return None
         return next((clause for _, clause in entry_clauses(entry) if states.search(clause)), None)

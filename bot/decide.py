@@ -424,6 +424,10 @@ class Decider:
                             why=why)
 
         product = products[0]
+        if condition and not u.products and condition in (entry_text(product) or ""):
+            # the same condition, asked of no product by name ("私有云那个，服务器硬件你们出不？"): once the
+            # question is taken as a yes/no one about the product whose entry states it
+            return Decision(abstain=False, products=products, verdict="not_listed", clause=condition, why=why)
         judged = judged or judge(product)  # the clause judge reads each question once
         # "是不是金蝶全部开发好交给我们，我们不用出人" against 「…联合开发…」: the clause is no yes to doing all of it
         # (6 such questions in dev and blind1-12, none a yes; 3 of them had been wrong yeses; blind22 and

@@ -444,18 +444,23 @@ def test_a_comparison_naming_one_product_by_its_name_compares_the_two(catalog_bo
     assert "「不包含针对软件缺陷、安全漏洞提供新的软件错误补丁、需求补丁、安全补丁等服务」[" in answer.answer  # its limits
 
 
-@pytest.mark.parametrize("question", ["环境部署服务的服务器是不是金蝶给我们配？", "Will Kingdee provide the servers for the private cloud deployment?"])
+@pytest.mark.parametrize("question", ["环境部署服务的服务器是不是金蝶给我们配？", "Will Kingdee provide the servers for the private cloud deployment?",
+                                      "私有云部署那种，服务器是金蝶这边出吗", "装金蝶用的服务器硬件是你们出吗？我们不想自己买"])
 def test_kingdee_supplying_the_servers_is_no_yes(catalog_bot, question) -> None:
     """The entries run on the customer's infrastructure (「在客户（您）提供的基础设施上…」)."""
     answer = catalog_bot.ask(question)
     assert answer.verdict == "not_listed" and "基础设施" in answer.answer
 
 
-@KNOWN_WEAKNESS
+def test_a_list_of_servers_to_buy_is_the_resource_list(catalog_bot) -> None:
+    """A server is hardware: 「…指导客户（您）制定软硬件资源配置清单…」 answers what to buy, not who supplies it."""
+    answer = catalog_bot.ask("环境部署服务会帮我们列一下服务器需要什么配置吗？我们还没采购")
+    assert answer.verdict == "included" and "资源配置清单" in answer.answer
+
+
 def test_running_on_our_own_servers_is_still_a_yes(catalog_bot) -> None:
-    # 「在客户（您）提供的基础设施上…安装部署」 states it. Until session 13 this passed as "not a no" because the
-    # question was not read as a scope question (verdict None); since the boundary-pair examples (b706e85) it is
-    # one, and the included model says 0.31 (its neighbours about installing on 鲲鹏/麒麟 servers are noes).
+    # 「基于客户（您）基础设施…安装配置服务」 states it; since a server counts as the 软硬件 of the resource
+    # list (data/catalog_terms.yaml) the clause names all that is asked.
     assert catalog_bot.ask("环境部署服务是装在我们自己提供的服务器上吧？").verdict == "included"
 
 

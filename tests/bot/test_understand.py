@@ -201,6 +201,15 @@ def test_the_other_one_after_a_conversation_about_one_product_is_any_other(find_
     assert not ask("它包括培训吗", find_mentions, history).other_one
 
 
+def test_a_product_stem_after_the_asking_verb_is_what_is_asked_of_the_conversations_product(find_mentions):
+    """"包括培训吗" after 升级服务 asks whether the upgrade includes training; "那驻场呢" turns to 驻场服务."""
+    history = [("user", "升级服务包括什么"), ("assistant", "升级服务包括方案制定、升级测试、功能测试和上线保障。")]
+    u = ask("包括培训吗？升完怕同事都不会用", find_mentions, history)
+    assert (u.kind, u.products, u.followup) == ("scope", ["升级服务"], True) and "培训" in u.topic
+    assert ask("那驻场呢，夜里也能约吗", find_mentions, history).products == ["驻场服务"]
+    assert ask("包括培训服务吗", find_mentions, history).products[0] == "培训服务"  # the full name is a choice
+
+
 def test_asking_for_another_service_is_about_any_but_the_conversations(find_mentions):
     """"有别的服务吗" after 现场服务包 asks for a service other than it, even when it names it again."""
     history = [("user", "现场服务包最多多少人天？"), ("assistant", "现场服务包提供不超过12人天或24人天的现场支持。")]

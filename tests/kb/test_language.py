@@ -63,7 +63,8 @@ CUES = {
     "per_engagement": ["按次对应用系统进行完整性"],
     "standing_access": ["业务应用诊断是包年的吗", "一年随便诊断多少回都行？", "is it an annual subscription, any time?"],
     "vendor_supplies": ["服务器是放在你们金蝶的机房里吗", "硬件是你们提供不", "will Kingdee supply the servers",
-                        "包括服务器和存储的采购吗", "does it come with the servers/hardware"],
+                        "包括服务器和存储的采购吗", "does it come with the servers/hardware", "服务器是金蝶这边出吗",
+                        "服务器也是他们出吗", "会唔会提供埋server硬件？"],
     "exclusion_markers": ["不包含二次开发", "硬件除外"],
     "negated": ["我们不打算", "we don't want the ", "我们不需要人员在"],
     "quantity": ["最多多少人天", "how many person-days"],
@@ -138,6 +139,9 @@ def test_cues_that_must_not_fire() -> None:
     assert not cue("chitchat").search("培训服务有含帮我们写 SOP 作业手册吗")  # does the service do the writing
     assert not cue("chitchat").search("培训服务会顺带给我们写一套操作手册吗")
     assert not cue("price").search("The quote from our reseller just says 升级服务. What do we get?")
+    # a list of what to buy is no request that Kingdee supply it
+    assert not cue("vendor_supplies").search("环境部署服务会帮我们出server配置清单吗")
+    assert not cue("vendor_supplies").search("会不会帮我们列服务器要什么配置")
     assert not cue("price").search("Client needs an expert onsite for a week. What do I quote?")
 
 

@@ -65,7 +65,7 @@ CUES = {
     "standing_access": ["业务应用诊断是包年的吗", "一年随便诊断多少回都行？", "is it an annual subscription, any time?"],
     "vendor_supplies": ["服务器是放在你们金蝶的机房里吗", "硬件是你们提供不", "will Kingdee supply the servers",
                         "包括服务器和存储的采购吗", "does it come with the servers/hardware", "服务器是金蝶这边出吗",
-                        "服务器也是他们出吗", "会唔会提供埋server硬件？"],
+                        "服务器也是他们出吗", "会唔会提供埋server硬件？", "host the system on Kingdee's own servers"],
     "exclusion_markers": ["不包含二次开发", "硬件除外"],
     "negated": ["我们不打算", "we don't want the ", "我们不需要人员在"],
     "quantity": ["最多多少人天", "how many person-days"],

@@ -313,9 +313,11 @@ class CatalogBot:
 
     def _amount_stated(self, understanding: Understanding, hits: Sequence[EntryHit]) -> float:
         """1 when the question asks for an amount and the product it names (else the top retrieved one)
-        states a number, or asks how long and the entry states a time."""
+        states a number, or asks how long and the entry states a time; never for a price ("How much is the
+        24 person-day package?" asks what it costs, which no entry states: 5 such questions of 5 writers in
+        blind1-73, all to decline)."""
         number, time = QUANTITY.search(understanding.question), DURATION.search(understanding.question)
-        if not (number or time):
+        if not (number or time) or understanding.abstain_reason == "price":
             return 0.0
         about = understanding.products[0] if understanding.products else (hits[0].entry.product if hits else None)
         entry = self._entries.get(about) if about else None

@@ -368,7 +368,7 @@ class Decider:
         # 12 人天或 24 人天」) is answered by that entry: its masked neighbours are "X 一般要几天" declines of
         # other products, and too few examples ask such amounts for the fit to learn it (on blind4-9 all 7
         # such questions that asked no price were declined, none of them rightly)
-        stated_amount = bool(u.products) and signals.amount_stated > 0 and u.abstain_reason != "price"
+        stated_amount = bool(u.products) and signals.amount_stated > 0  # never a price (CatalogBot._amount_stated)
         # "what about the other one (, the one with 开发 in the name)?" asks for a product of the conversation
         # by definition: 27 such follow-ups in dev and blind1-27, none to decline (one had been declined), and
         # blind28-33 declined two more; so does a follow-up asking for a service other than the conversation's

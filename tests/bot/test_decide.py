@@ -155,11 +155,11 @@ def test_a_limit_that_excludes_nothing_is_no_no(tmp_path: Path) -> None:
     assert (decision.verdict, decision.clause) == ("not_listed", hedge)
 
 
-@pytest.mark.parametrize("reason, named, declined", [(None, True, False), ("price", True, True), (None, False, True)])
+@pytest.mark.parametrize("reason, named, declined", [(None, True, False), (None, False, True)])
 def test_an_amount_a_named_entry_states_is_answered_whatever_the_neighbours_say(
         tmp_path: Path, reason: str | None, named: bool, declined: bool) -> None:
-    """"现场服务包最多多少人天": declining neighbours do not decline it; its price, or an amount of no named
-    product, they still do."""
+    """"现场服务包最多多少人天": declining neighbours do not decline it; an amount of no named product they still
+    do (a price question never has an amount stated: tests/bot/test_chain.py)."""
     decider = Decider(_models(tmp_path))
     price = Example(question="x", abstain=True)
     signals = _signals(price, price, products=["现场服务包"] if named else [], kind="describe")

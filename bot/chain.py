@@ -281,10 +281,14 @@ class CatalogBot:
         matches = self.kb.match_products(understanding.question)
         masked_question = self._masked_question(understanding, matches)
         needs = _needs(query) if understanding.kind == "which" else []
+        dense_query = query if understanding.followup or understanding.other_than \
+            else self._without_negated(understanding.question)
         # every vector this answer reads, side by side on the cores there are; search and the memory
         # below then find them in the cache
-        self.kb.embed_queries(text for text in (query, understanding.question, masked_question, *needs) if text.strip())
-        context.hits = [hit for hit in self.kb.search(query, k=SEARCH_DEPTH) if hit.entry.id != NOTES_ENTRY]
+        self.kb.embed_queries(text for text in (dense_query, understanding.question, masked_question, *needs)
+                              if text.strip())
+        context.hits = [hit for hit in self.kb.search(query, k=SEARCH_DEPTH, dense_query=dense_query)
+                        if hit.entry.id != NOTES_ENTRY]
         if understanding.kind == "which":
             context.per_need = self._per_need(needs)
         memory = self.kb.example_memory()

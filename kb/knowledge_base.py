@@ -177,9 +177,10 @@ class KnowledgeBase:
     def active_version(self) -> str:
         return self._state().catalog.catalog_version
 
-    def search(self, query: str, k: int = 5, category: str | None = None, fusion: Fusion = "score") -> list[EntryHit]:
+    def search(self, query: str, k: int = 5, category: str | None = None, fusion: Fusion = "score",
+               dense_query: str | None = None) -> list[EntryHit]:
         """Ranked entries; `fusion` other than the default is for measuring (kb.quality)."""
-        return self._state().search(query, k=k, category=category, fusion=fusion)
+        return self._state().search(query, k=k, category=category, fusion=fusion, dense_query=dense_query)
 
     def match_products(self, text: str) -> list[ProductMatch]:
         return self._state().matcher.match(text)

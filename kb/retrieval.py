@@ -38,14 +38,16 @@ class Retriever:
         self._chunk_index = {chunk.id: i for i, chunk in enumerate(chunks)}
         self._is_name = np.array([chunk.kind == "name" for chunk in chunks])
 
-    def search(self, query: str, k: int = 5, category: str | None = None, fusion: Fusion = "score") -> list[EntryHit]:
-        """`lexical` and `dense` rank by one signal alone (to measure them); the fusions add name matches."""
+    def search(self, query: str, k: int = 5, category: str | None = None, fusion: Fusion = "score",
+               dense_query: str | None = None) -> list[EntryHit]:
+        """`lexical` and `dense` rank by one signal alone (to measure them); the fusions add name matches.
+        `dense_query`: the text whose vector dense search reads, when it is not `query` itself."""
         if not query.strip() or k <= 0:
             return []
         lexical = self.lexical.scores(query) if fusion != "dense" else np.zeros(len(self.chunks))
         dense = np.zeros(len(self.chunks), dtype=np.float64)
         if fusion != "lexical":
-            for chunk_id, similarity in self.dense(query, min(DENSE_CANDIDATES, len(self.chunks)), category):
+            for chunk_id, similarity in self.dense(dense_query or query, min(DENSE_CANDIDATES, len(self.chunks)), category):
                 if chunk_id in self._chunk_index:
                     dense[self._chunk_index[chunk_id]] = similarity
         entry_lexical = self._per_entry(lexical)

@@ -116,3 +116,16 @@ def test_concurrent_searches_from_server_threads_agree(ingested):
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda q: (q, ingested.search(q, k=1)[0].entry.id), queries))
     assert all(expected[q] == product for q, product in results)
+
+
+def test_dense_search_can_read_another_texts_vector(ingested):
+    """An answer's question vector serves dense search while BM25 and the name matcher read the query
+    with the products the question resolved to: the dense ranking is the question's, the lexical one the query's."""
+    question, query = "系统很卡怎么办", "系统很卡怎么办 数据迁移服务"
+    shared = ingested.search(query, k=25, dense_query=question)
+    own = {hit.entry.id: hit for hit in ingested.search(query, k=25)}
+    alone = {hit.entry.id: hit for hit in ingested.search(question, k=25)}
+    assert shared[0].entry.id == "数据迁移服务"  # the name still counts
+    assert any(alone[e].dense_score != pytest.approx(own[e].dense_score) for e in own)  # the two vectors differ
+    assert all(hit.dense_score == pytest.approx(alone[hit.entry.id].dense_score) for hit in shared)
+    assert all(hit.lexical_score == pytest.approx(own[hit.entry.id].lexical_score) for hit in shared)

@@ -45,6 +45,9 @@ class Understanding(BaseModel):
     # these; the question's own words find which one
     other_than: list[str] = []
     other_one: bool = False  # asks for "the other one" of the conversation: a product, by definition
+    # advice the catalog cannot give that the wording asks for (ADVICE: "legal_advice", "hardware_advice"):
+    # cues the decline model weighs
+    advice_asked: list[str] = []
     # a follow-up's kind as its own words give it (classify), before the conversation fills it in: "那长期
     # 固定一个人在客户那儿的呢" says none, "那它包括培训吗" is a scope question
     worded_as: Kind | None = None
@@ -78,6 +81,7 @@ ORDINALS = (cue("first_one"), cue("second_one"))
 ELLIPSIS = cue("ellipsis")
 ANOTHER_PRODUCT = cue("another_product")
 ANOTHER_SERVICE = cue("another_service")
+ADVICE = {name: cue(name) for name in ("legal_advice", "hardware_advice")}
 
 # Words that frame a scope question rather than name what is asked about.
 _SCAFFOLD = words("scaffold")
@@ -157,14 +161,26 @@ _WH_EN = cue("question_opening_en")
 _YES_NO_ZH = cue("yes_no_zh", ignore_case=False)
 _YES_NO_OPENING_EN = cue("yes_no_opening_en")
 _YES_NO_EN = cue("yes_no_en")
+_YES_NO_FINAL_ZH = cue("yes_no_final_zh", ignore_case=False)
+_YES_NO_VERB_ZH = cue("yes_no_verb_zh", ignore_case=False)
 
 
 def _is_yes_no(text: str) -> bool:
     """A yes/no question: 吗/么/嘛, an A-not-A verb, or an English question opening with an auxiliary
-    (or asking "if/whether" it includes); a question word (什么, what…) makes it an open question."""
-    if _WH_EN.match(text) or (_WH_ZH.search(text) and not re.search(r"吗\s*[?？]?\s*$", text)):
+    (or asking "if/whether" it includes); a question word (什么, what…) makes it an open question, unless it
+    sits in a yes/no question (_embedded_question_word)."""
+    if _WH_EN.match(text) or (_WH_ZH.search(text) and not _embedded_question_word(text)):
         return False
     return bool(_YES_NO_EN.search(text) or _YES_NO_ZH.search(text) or _YES_NO_OPENING_EN.match(text))
+
+
+def _embedded_question_word(text: str) -> bool:
+    """The question words of a Chinese message sit inside a yes/no question: it ends in a yes/no particle,
+    or an A-not-A verb comes before its first question word."""
+    if _YES_NO_FINAL_ZH.search(text):
+        return True
+    question_word, yes_no_verb = _WH_ZH.search(text), _YES_NO_VERB_ZH.search(text)
+    return bool(question_word and yes_no_verb and yes_no_verb.start() < question_word.start())
 
 
 def scope_topic(text: str, mentions: list[ProductMatch], lang: Lang) -> tuple[str | None, str]:
@@ -307,6 +323,7 @@ def understand(question: str, history: list[Turn], find_mentions: MentionFinder)
         understanding.worded_as = classify(understanding.question, find_mentions(understanding.question))
     understanding.yes_no_part = understanding.kind != "scope" and asks_yes_no_in_part(understanding.question)
     understanding.compares = bool(COMPARE.search(understanding.question))
+    understanding.advice_asked = [name for name, pattern in ADVICE.items() if pattern.search(understanding.question)]
     if understanding.yes_no_part and len(understanding.products) >= 2 and not understanding.followup:
         # a yes/no part asks about a product as a scope question does ("报价前确认下：升级后的培训算在升级服务
         # 里面吗"): the first best-matched name goes first, or the one under discussion for a pronoun

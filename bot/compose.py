@@ -83,6 +83,12 @@ def unique(entries: Iterable[Entry]) -> list[Entry]:
     return list(seen.values())
 
 
+def _core(clause: str) -> str:
+    """A clause without its list number and closing punctuation: "1、对客户…方案" and the item "对客户…方案；"
+    are one clause."""
+    return clause.strip().lstrip("0123456789").lstrip("、.．)） ").rstrip("；;。.，, ")
+
+
 @dataclass(frozen=True)
 class Quote:
     """A clause to quote, from the entry it belongs to."""
@@ -300,8 +306,10 @@ class Composer:
     def _items(self, cited: Cited, entry: Entry, lang: Lang, skip: Sequence[str] = (), whole: bool = False) -> str:
         """The entry's items by their labels, each cited: 「方案制定」[1]、「升级测试」[2]…; `whole` shows
         short items in full."""
+        # an item already quoted, with or without its number ("1、对客户…方案"), is not quoted again
+        shown = {_core(text) for text in skip if text}
         parts = [self._quote(cited, entry, item, self._shown_item(entry, item) if whole else self.label(item))
-                 for item in entry.items if item not in skip]
+                 for item in entry.items if _core(item) not in shown]
         return ("、" if lang == "zh" else ", ").join(parts)
 
     def _shown_item(self, entry: Entry, item: str) -> str:
@@ -445,7 +453,7 @@ class Composer:
             lines = [f"{f'您提到“{problem}”，' if problem else ''}建议了解{name}：{why}。"]
         else:
             lines = [f"{f'You mentioned “{problem}”; t' if problem else 'T'}he service that fits this is {name}: {why}."]
-        rest = [item for item in entry.items if item not in (clause, echo)]
+        rest = [item for item in entry.items if _core(item) not in {_core(clause), _core(echo or "")}]
         if rest:
             items = self._items(cited, entry, lang, skip=[clause, echo or ""], whole=True)
             lines.append(f"它还包括{items}。" if lang == "zh" else f"It also covers {items}.")

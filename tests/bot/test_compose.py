@@ -400,3 +400,11 @@ def test_a_gist_keeps_what_a_clause_provides_after_an_aside(composer: Composer, 
     assert gist(item) == "针对用户在产品使用过程中遇到的应用咨询类等应用问题（不包含二次开发及第三方产品导致的问题）提供本地化服务"
     answer = composer.describe([entry(catalog, "历史版本基础运维服务")], "zh")
     assert "提供本地化服务」[" in answer.answer
+
+
+def test_a_numbered_clause_is_not_quoted_again_as_its_item(composer: Composer, catalog: Catalog) -> None:
+    xinchuang = entry(catalog, "信创服务")
+    numbered = "1、" + xinchuang.items[0].rstrip("；")  # as the entry's text numbers it
+    answer = composer.recommend([Quote(xinchuang, numbered)], "zh", "上面要求国产化，找哪个服务")
+    assert answer.answer.count("信创需求进行分析") == 1
+    assert "信创部署架构方案" in answer.answer  # the other items are still listed

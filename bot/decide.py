@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from bot.models import Verdict
 from bot.signals import Signals
+from bot.understand import ADVICE
 from bot.verdict import EXCLUSION_MARKER, Concept, mentioned_share
 from kb.chunks import NOTES_ENTRY
 from kb.examples import Example, top_indices
@@ -141,6 +142,8 @@ def abstain_features(signals: Signals) -> dict[str, float]:
         votes.declined(u.question, signals.exclude_writers) if votes else (0.5, 0.5))
     for rule in SOFT_RULES:
         values[f"rule_{rule}"] = float(u.abstain_reason == rule)
+    for advice in ADVICE:
+        values[f"asks_{advice}"] = float(advice in u.advice_asked)
     for kind in KINDS:
         values[f"kind_{kind}"] = float(u.kind == kind)
     return values

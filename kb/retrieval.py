@@ -47,7 +47,8 @@ class Retriever:
         lexical = self.lexical.scores(query) if fusion != "dense" else np.zeros(len(self.chunks))
         dense = np.zeros(len(self.chunks), dtype=np.float64)
         if fusion != "lexical":
-            for chunk_id, similarity in self.dense(dense_query or query, min(DENSE_CANDIDATES, len(self.chunks)), category):
+            candidates = min(DENSE_CANDIDATES, len(self.chunks))
+            for chunk_id, similarity in self.dense(dense_query or query, candidates, category):
                 if chunk_id in self._chunk_index:
                     dense[self._chunk_index[chunk_id]] = similarity
         entry_lexical = self._per_entry(lexical)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from html.parser import HTMLParser
 
 from kb.language import cue, rewritten
 
@@ -21,10 +22,46 @@ class QuestionTooLong(ValueError):
     """The question exceeds the length cap; the message is meant for the user."""
 
 
+class _TextOfMarkup(HTMLParser):
+    """The text a browser would show of pasted markup: tags dropped, script and style bodies with them."""
+
+    HIDDEN = frozenset({"script", "style"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ARG002 - attributes are never text
+        self._hidden += tag in self.HIDDEN
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in self.HIDDEN and self._hidden > 0
+        self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def without_markup(text: str) -> str:
+    """Pasted HTML read as the text it shows ("<script>alert(1)</script>培训服务是什么" asks about 培训服务): the
+    tags' words would otherwise read as an off-catalog question. "<5人" and "a < b" stay as they are."""
+    if "<" not in text:
+        return text
+    parser = _TextOfMarkup()
+    try:
+        parser.feed(text)
+        parser.close()
+    except (AssertionError, ValueError):  # a malformed declaration ("<![A:"): no markup a browser would show
+        return text
+    return "".join(parser.parts)
+
+
 def clean_question(text: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
-    """NFKC-normalise, drop control/format characters, collapse whitespace, enforce the length cap, and
-    read written Cantonese as standard Chinese and traditional characters as simplified."""
-    text = unicodedata.normalize("NFKC", text or "")
+    """NFKC-normalise, drop markup and control/format characters, collapse whitespace, enforce the length
+    cap, and read written Cantonese as standard Chinese and traditional characters as simplified."""
+    text = without_markup(unicodedata.normalize("NFKC", text or ""))
     text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf", "Co", "Cs"})
     text = _WHITESPACE.sub(" ", text).strip()
     if len(text) > max_chars:

@@ -45,6 +45,8 @@ class Understanding(BaseModel):
     # these; the question's own words find which one
     other_than: list[str] = []
     other_one: bool = False  # asks for "the other one" of the conversation: a product, by definition
+    # a price asked of the unit the catalog counts in (PRICED_UNIT: "how much is the 24 person-day package?")
+    prices_a_unit: bool = False
     # advice the catalog cannot give that the wording asks for (ADVICE: "legal_advice", "hardware_advice"):
     # cues the decline model weighs
     advice_asked: list[str] = []
@@ -82,6 +84,7 @@ ELLIPSIS = cue("ellipsis")
 ANOTHER_PRODUCT = cue("another_product")
 ANOTHER_SERVICE = cue("another_service")
 ADVICE = {name: cue(name) for name in ("legal_advice", "hardware_advice")}
+PRICED_UNIT = cue("priced_unit")
 
 # Words that frame a scope question rather than name what is asked about.
 _SCAFFOLD = words("scaffold")
@@ -372,7 +375,8 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     if not reason and not products and HOWTO.search(text) and SOFTWARE_OPERATION.search(text):
         reason = "howto"  # how to operate the software: the catalog describes services, not usage
     if reason:
-        return Understanding(question=text, lang=lang, kind="abstain", products=products, abstain_reason=reason)
+        return Understanding(question=text, lang=lang, kind="abstain", products=products, abstain_reason=reason,
+                             prices_a_unit=reason == "price" and bool(PRICED_UNIT.search(text)))
     kind = classify(text, mentions)
     last = _previous(state)
     followup = False

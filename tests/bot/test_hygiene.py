@@ -14,8 +14,16 @@ def test_whitespace_is_collapsed_and_trimmed():
     assert clean_question("  培训服务 \n\t 是什么  ") == "培训服务 是什么"
 
 
-def test_markup_is_kept_as_text():
-    assert clean_question("<b>培训服务</b> 是什么") == "<b>培训服务</b> 是什么"
+@pytest.mark.parametrize("pasted, shown", [
+    ("<b>培训服务</b> 是什么", "培训服务 是什么"),
+    ("<script>alert(1)</script>培训服务是什么", "培训服务是什么"),  # a script's body is no text either
+    ("<img src=x onerror=alert(1)>驻场服务是什么", "驻场服务是什么"),
+    ("人数<5人的公司能买吗", "人数<5人的公司能买吗"),  # a less-than sign is no tag
+    ("interfaces (MES <-> Kingdee)?", "interfaces (MES <-> Kingdee)?"),
+    ("<![A:", "<![A:"),  # a malformed declaration stays text
+])
+def test_markup_is_read_as_the_text_it_shows(pasted, shown):
+    assert clean_question(pasted) == shown
 
 
 def test_length_cap():

@@ -386,3 +386,13 @@ def test_a_separate_service_is_another_service(find_mentions):
 ])
 def test_advice_the_catalog_cannot_give_is_noticed(question, advice, find_mentions):
     assert ask(question, find_mentions).advice_asked == advice
+
+
+@pytest.mark.parametrize("question, prices", [
+    ("How much is the 24 person-day on-site package?", True),
+    ("现场服务包再加12个人天要好多钱？", True),
+    ("现场服务包怎么收费", False),  # a price, of no unit
+    ("现场服务包最多多少人天", False),  # an amount, no price
+])
+def test_a_price_per_person_day_is_noticed(question, prices, find_mentions):
+    assert ask(question, find_mentions).prices_a_unit is prices

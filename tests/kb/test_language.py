@@ -29,6 +29,7 @@ CUES = {
     "yes_no_zh": ["包括培训吗", "管不管数据", "要不要现场", "数据迁移应该也管数据清洗对吧"],
     "yes_no_final_zh": ["你们来现场装不？", "没上限的，对吧？", "包括培训吗"],
     "yes_no_verb_zh": ["会不会帮我们选哪家", "有没有写多少小时", "是否需要派人"],
+    "priced_unit": ["How much is the 24 person-day package?", "再加12个人天要好多钱", "man-days", "每天多少钱"],
     "legal_advice": ["I need a legal opinion", "按合同法算不算你们违约", "are we legally allowed"],
     "hardware_advice": ["推荐个服务器型号", "RAID配置", "pda扫码枪连不上车间wifi", "which server brand do you recommend"],
     "yes_no_opening_en": ["Does it include training", "is backup covered"],

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
+from ingest.layout import ITEM_MARKER
 from ingest.models import Catalog, Entry
 from kb.chunks import heading, split_sentences
 from kb.errors import KBError
@@ -84,9 +85,10 @@ def unique(entries: Iterable[Entry]) -> list[Entry]:
 
 
 def _core(clause: str) -> str:
-    """A clause without its list number and closing punctuation: "1、对客户…方案" and the item "对客户…方案；"
-    are one clause."""
-    return clause.strip().lstrip("0123456789").lstrip("、.．)） ").rstrip("；;。.，, ")
+    """A clause without its list number (ingest's ITEM_MARKER) and closing punctuation: "1、对客户…方案" and the
+    item "对客户…方案；" are one clause."""
+    marker = ITEM_MARKER.match(clause)
+    return clause[marker.end() if marker else 0 :].strip().rstrip("；;。.，, ")
 
 
 @dataclass(frozen=True)

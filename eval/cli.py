@@ -236,3 +236,20 @@ def retrieval_command(question_set: str, k: int, as_json: bool) -> None:
     else:
         for name, value in scores.items():
             click.echo(f"{name:<12} {value:.3f}")
+
+
+@eval_group.command("kit")
+@click.argument("out", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--catalog", "catalog_path", default=None, type=click.Path(dir_okay=False),
+              help="Catalog file (default: the bundled catalog).")
+def kit_command(out: str, catalog_path: str | None) -> None:
+    """Write the writer kit for a blind set: catalog, clauses, product names, format, briefs and checker."""
+    from eval.writer_kit import build_kit
+    from ingest import IngestError
+
+    try:
+        written = build_kit(Path(out), Path(catalog_path) if catalog_path else None)
+    except (IngestError, OSError) as error:
+        fail(f"cannot write the kit: {error}")
+    click.echo(f"wrote {len(written)} files to {out}; a writer checks a set with "
+               f"`python3 {Path(out) / 'check.py'} evalset FILE --min 110 --prefix bN-`")

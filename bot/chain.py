@@ -243,8 +243,12 @@ class CatalogBot:
             if entry.id in named:
                 continue
             pattern = r"\s*".join(map(re.escape, entry.id)) + r"(?!包括|包含)"
+            longer = [compact(other.id) for other in self.catalog.entries
+                      if other.id != entry.id and other.id.startswith(entry.id)]
             for found in re.finditer(pattern, text):
-                if not any(found.start() < m.end and m.start < found.end() for m in matches):
+                # "on-site service package (现场服务包)": 现场服务 inside the longer name is not named again
+                inside_longer = any(compact(text[found.start() :]).startswith(name) for name in longer)
+                if not inside_longer and not any(found.start() < m.end and m.start < found.end() for m in matches):
                     matches.append(ProductMatch(entry=entry, start=found.start(), end=found.end(), text=found.group(),
                                                 score=1.0, kind="exact"))
                     break

@@ -650,6 +650,7 @@ ABSTAIN_TEXTS: dict[Lang, dict[str, str]] = {
     "zh": {
         "empty": "您好！请告诉我您想了解的金蝶专项服务问题，例如“私有云部署与运维支持服务包括数据备份吗？”",
         "injection": "抱歉，我只能根据金蝶专项服务产品清单回答服务内容方面的问题，无法执行这类请求。",
+        "other_customers": "抱歉，其他客户的合同、名单、方案和数据不能提供；服务目录只说明各项服务的内容。",
         "price": "抱歉，服务目录不包含价格、费用或折扣信息，我无法回答这个问题。",
         "other_vendor": "抱歉，我只能回答金蝶专项服务产品清单中的服务，无法回答其他厂商产品的问题。",
         "chitchat": "您好！我是金蝶专项服务目录助手，只能回答服务目录相关的问题。",
@@ -662,6 +663,7 @@ ABSTAIN_TEXTS: dict[Lang, dict[str, str]] = {
     "en": {
         "empty": "Hello! Please ask me about Kingdee's special services, e.g. “Does the private cloud deployment service include data backup?”",
         "injection": "Sorry, I can only answer questions about the services in Kingdee's service catalog, and cannot do that.",
+        "other_customers": "Sorry, I cannot share other customers' contracts, names, plans or data; the catalog only describes the services.",
         "price": "Sorry, the service catalog does not contain prices, fees or discounts, so I cannot answer this.",
         "other_vendor": "Sorry, I can only answer about the services in Kingdee's service catalog, not other vendors' products.",
         "chitchat": "Hello! I am the Kingdee service catalog assistant and can only answer questions about the catalog.",

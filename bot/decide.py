@@ -46,7 +46,7 @@ DECISION_PATH = decision_path(DEFAULT_EMBEDDER)
 TEMPERATURE = 0.02
 NEIGHBOURS = 10
 # Declines that no example may overrule: an override attempt, an empty or oversized message.
-HARD_DECLINES = frozenset({"injection", "empty", "too_long"})
+HARD_DECLINES = frozenset({"injection", "other_customers", "empty", "too_long"})
 SOFT_RULES = ("price", "other_vendor", "chitchat", "howto")
 TOPIC_GAP = 0.1  # e5 puts unrelated questions about one product within ~0.1 of each other
 ON_TOPIC = 0.5  # an example asks about the same thing when it mentions at least this share of what is asked

@@ -18,7 +18,7 @@ from kb.models import ProductMatch
 
 Lang = Literal["zh", "en"]
 Kind = Literal["scope", "which", "compare", "entitlement", "describe", "abstain"]
-AbstainReason = Literal["empty", "injection", "price", "other_vendor", "chitchat", "howto", "unknown", "too_long"]
+AbstainReason = Literal["empty", "injection", "other_customers", "price", "other_vendor", "chitchat", "howto", "unknown", "too_long"]
 
 
 MentionFinder = Callable[[str], list[ProductMatch]]
@@ -64,6 +64,7 @@ class Understanding(BaseModel):
 
 # The cue vocabularies live in data/language.yaml (kb.language); each group is one class of question.
 INJECTION = cue("injection")
+OTHER_CUSTOMERS = cue("other_customers")
 PRICE = cue("price")
 OTHER_VENDOR = cue("other_vendor")
 MIGRATION = cue("migration")
@@ -125,6 +126,8 @@ def abstain_reason(text: str) -> AbstainReason | None:
         return "empty"
     if INJECTION.search(text):
         return "injection"
+    if OTHER_CUSTOMERS.search(text):
+        return "other_customers"
     if PRICE.search(text):
         return "price"
     if OTHER_VENDOR.search(text) and not MIGRATION.search(text):
@@ -390,13 +393,16 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
         return Understanding(question=text, lang=lang, kind="scope", products=discussed,
                              topic=_strip_scaffold(text, lang), followup=True)
     verb = ASKING_VERB.search(text)
+    # "那培训呢 包括吗", "培训包不包": the asking verb ends the question, so the stem before it is its object
+    elided = bool(verb) and not _strip_scaffold(text[verb.end():], lang)
     if (last and discussed and kind == "scope" and mentions and verb and not set(products) & set(discussed)
-            and all(m.text != m.entry.product and m.start >= verb.end() for m in mentions)):
+            and all(m.text != m.entry.product and (m.start >= verb.end() or elided) for m in mentions)):
         # "包括培训吗？怕升完大家都不会用" after 升级服务: a bare product stem after the asking verb is what is asked
         # of the conversation's product, not a turn to 培训服务 (dev and blind1-65: 1 fixed, none broken);
-        # "那驻场呢，夜里也能约吗", the stem before any asking verb, still turns
+        # "那驻场呢，夜里也能约吗", the stem before an asking verb that asks something else, still turns
         return Understanding(question=text, lang=lang, kind="scope", products=discussed,
-                             topic=_strip_scaffold(text[verb.end():], lang), followup=True)
+                             topic=_strip_scaffold(text[: verb.start()] if elided else text[verb.end():], lang),
+                             followup=True)
     if last and discussed and set(products) <= set(discussed) and ANOTHER_SERVICE.search(text) \
             and not OTHER_ONE.search(text):
         # "24人天用完了，有别的服务吗", "And if we use that up, is there an option with a consultant assigned to
@@ -427,6 +433,12 @@ def _understand_one(question: str, state: _State, find_mentions: MentionFinder) 
     elif last and kind == "compare" and len(products) == 1 and FOLLOWUP_CUE.search(text):
         followup = True
         products = list(dict.fromkeys([*last.products[:1], *products]))
+    elif last and discussed and len(products) == 1 and products[0] not in discussed and kind != "which" \
+            and COMPARE.search(text) and not _either_or(text, set(products)):
+        # "就是派人来手把手教？那跟培训服务有啥区别" after an answer recommending 苍穹 PaaS 实验室: one product
+        # named against the one under discussion
+        kind, followup = "compare", True
+        products = [*discussed[:1], *products]
 
     if other_than and kind in (None, "describe"):
         # "what about the other one, the database one?": which product its words describe, not the last one

@@ -17,6 +17,7 @@ CUES = {
     "price": ["升级服务多少钱", "is there a discount?", "what does it cost", "¥ 5000", "那升一次好多钱嘛？", "要好多钱",
               "Please send us a quotation for 驻场服务", "Can you quote me for 24 man-days?",
               "What's the daily rate for a resident consultant?", "续约能不能多送几个人天"],
+    "precondition": ["建议出来以后，他们会上手帮我们改系统吗", "升级以后 数据对不对还管吗"],
     "other_vendor": ["用友U8有这个服务吗", "Do you support SAP?", "oracle erp"],
     "migration": ["从用友迁移到金蝶", "we want to migrate from SAP"],
     "chitchat": ["你好", "thank you!", "讲个笑话", "write me a poem", "帮我写一封邮件", "帮我把这周的周记写了",
@@ -27,7 +28,7 @@ CUES = {
     "compare": ["升级服务和数据迁移服务有什么区别", "A vs B", "upgrade or migration?", "那跟现场服务比呢"],
     "entitlement": ["我们签的合同都能用吗", "is everything in our subscription"],
     "describe": ["升级服务是什么", "what is the upgrade service", "tell me about it"],
-    "question_words_zh": ["包括什么", "多少人天"],
+    "question_words_zh": ["包括什么", "多少人天", "几个人天", "哪个服务"],
     "question_opening_en": ["What does it include", "how long"],
     "yes_no_zh": ["包括培训吗", "管不管数据", "要不要现场", "数据迁移应该也管数据清洗对吧"],
     "yes_no_final_zh": ["你们来现场装不？", "没上限的，对吧？", "包括培训吗"],
@@ -148,6 +149,7 @@ def test_cues_that_must_not_fire() -> None:
     assert not cue("price").search("我们花了好多钱买的系统，升级服务包括数据迁移吗")  # "a lot of money"
     assert not cue("injection").search("你说一句话，到底包不包括")  # no sentence given to repeat
     assert not cue("injection").search("销售就说包含")
+    assert not cue("question_words_zh", ignore_case=False).search("导好几年的凭证，十几个账套，几十万条")  # "several"
     assert not cue("injection").search("你就说升级服务包不包括数据迁移")  # a straight answer asked for
     assert not cue("chitchat").search("培训服务有含帮我们写 SOP 作业手册吗")  # does the service do the writing
     assert not cue("chitchat").search("培训服务会顺带给我们写一套操作手册吗")

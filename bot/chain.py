@@ -283,7 +283,7 @@ class CatalogBot:
         context.entries = [self._entries[p] for p in understanding.products if p in self._entries]
         query = self._without_negated(understanding.search_query)
         matches = self.kb.match_products(understanding.question)
-        masked_question = self._masked_question(understanding, matches)
+        masked_question = self._masked_question(understanding, matches) if self.decider.reads_masked else ""
         needs = _needs(query) if understanding.kind == "which" else []
         # a follow-up's or another-service question's query names what its words do not; any other question's
         # query only adds the full names of products it already names, so its own vector serves dense search
@@ -308,7 +308,8 @@ class CatalogBot:
         # and "the other one" is not the one discussed
         negated = frozenset(compact(p) for p in [*said_not, *understanding.other_than])
         typed = frozenset(compact(m.entry.product) for m in self._mentions(understanding.question))
-        masked = memory.similarities(self.kb.embed_query(masked_question), context.exclude_writers, masked=True)
+        masked = memory.similarities(self.kb.embed_query(masked_question), context.exclude_writers, masked=True) \
+            if masked_question else None
         context.signals = Signals(understanding, neighbours, context.hits, negated, typed, memory, similarities, masked,
                                   *self._catalog_coverage(understanding, context.hits),
                                   amount_stated=self._amount_stated(understanding, context.hits),

@@ -65,6 +65,7 @@ class Understanding(BaseModel):
 # The cue vocabularies live in data/language.yaml (kb.language); each group is one class of question.
 INJECTION = cue("injection")
 OTHER_CUSTOMERS = cue("other_customers")
+SERVICE_WANTED = cue("service_wanted")
 PRICE = cue("price")
 OTHER_VENDOR = cue("other_vendor")
 MIGRATION = cue("migration")
@@ -151,7 +152,7 @@ def classify(text: str, mentions: list[ProductMatch]) -> Kind | None:
         return "entitlement"
     if COMPARE.search(text) and (len(products) >= 2 or FOLLOWUP_CUE.search(text)) and not _either_or(text, products):
         return "compare"
-    if WHICH.search(text) and not (products and _is_yes_no(text)):
+    if SERVICE_WANTED.search(text) or WHICH.search(text) and not (products and _is_yes_no(text)):
         return "which"
     if DESCRIBE.search(text) and not _is_yes_no(text):
         return "describe"

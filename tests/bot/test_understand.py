@@ -45,6 +45,7 @@ def test_language(question, lang, find_mentions):
     ("Training service: is it delivered in Spanish? most of the plant staff speak no English", "scope"),
     ("年审要导好几年的凭证，云审计服务是不是就是帮我们把这些数据抽出来？", "scope"),  # 好几年 asks nothing
     ("安全防护服务包括合规咨询吗（个保法那种）", "scope"),  # a remark in brackets after 吗
+    ("家长和孩子的个人信息都在系统里，想整体做一下安全防护，金蝶有没有这方面的服务", "which"),
     # two answers to a yes/no question about one service, not two services
     ("For the upgrade service, does Kingdee have a dedicated team for it, or just whoever is free?", "scope"),
 ])

@@ -25,6 +25,7 @@ CUES = {
     "howto": ["凭证怎么过账", "how do I post a voucher"],
     "software_operation": ["凭证", "log in", "set the role"],
     "which": ["数据库想换成国产的找哪个服务", "which service fits"],
+    "service_wanted": ["担心被黑，金蝶有没有这方面的服务", "有没有对应的服务"],
     "compare": ["升级服务和数据迁移服务有什么区别", "A vs B", "upgrade or migration?", "那跟现场服务比呢"],
     "entitlement": ["我们签的合同都能用吗", "is everything in our subscription"],
     "describe": ["升级服务是什么", "what is the upgrade service", "tell me about it"],

@@ -36,7 +36,7 @@ CUES = {
     "yes_no_verb_zh": ["会不会帮我们选哪家", "有没有写多少小时", "是否需要派人"],
     "priced_unit": ["How much is the 24 person-day package?", "再加12个人天要好多钱", "man-days", "每天多少钱"],
     "legal_advice": ["I need a legal opinion", "按合同法算不算你们违约", "are we legally allowed"],
-    "hardware_advice": ["推荐个服务器型号", "RAID配置", "pda扫码枪连不上车间wifi", "which server brand do you recommend"],
+    "hardware_advice": ["推荐个服务器型号", "RAID配置", "pda扫码枪连不上车间wifi", "which server brand do you recommend", "买哪个牌子的硬盘好"],
     "yes_no_opening_en": ["Does it include training", "is backup covered"],
     "yes_no_en": ["I wonder whether it covers backup", "We moved. Does it help?", "is training part of it?",
                   "Private cloud ops — does it cover our firewall config too? Our contractor asked.",
@@ -150,6 +150,7 @@ def test_cues_that_must_not_fire() -> None:
     assert not cue("price").search("我们花了好多钱买的系统，升级服务包括数据迁移吗")  # "a lot of money"
     assert not cue("injection").search("你说一句话，到底包不包括")  # no sentence given to repeat
     assert not cue("injection").search("销售就说包含")
+    assert not cue("chitchat").search("培训服务包不包给我们写好整套操作手册")  # whether the service writes it
     assert not cue("question_words_zh", ignore_case=False).search("导好几年的凭证，十几个账套，几十万条")  # "several"
     assert not cue("injection").search("你就说升级服务包不包括数据迁移")  # a straight answer asked for
     assert not cue("chitchat").search("培训服务有含帮我们写 SOP 作业手册吗")  # does the service do the writing

@@ -513,10 +513,11 @@ class Decider:
             # about (dev and blind1-12: 34 of 34 such scope questions and 35 of 35 with a yes/no part expect
             # it; the neighbours and search prefer the product named by the topic)
             return list(dict.fromkeys([u.products[0], *ranked]))[:3]
-        if u.kind == "scope" and len(u.products) == 1 and compact(u.products[0]) in signals.typed:
-            # "系统迁移服务会提供迁移工具的下载和许可授权吗": a yes/no question about the one product it names is
-            # about that product, even when another entry states what is asked (数据库转换服务's 「提供工具下载及
-            # 许可授权」); the answer then points there. The product model had answered "Yes" for the other.
+        if u.kind == "scope" and len(u.products) == 1 and compact(u.products[0]) in compact(u.question):
+            # "系统迁移服务会提供迁移工具的下载和许可授权吗": a yes/no question about the one product it names in
+            # full is about that product, even when another entry states what is asked (数据库转换服务's 「提供工具
+            # 下载及许可授权」); the answer then points there. The product model had answered "Yes" for the other.
+            # Not a stem ("…来现场装吗" names no 现场服务).
             return list(dict.fromkeys([u.products[0], *ranked]))[:3]
         if u.kind == "compare" and len(u.products) >= 2:
             return list(dict.fromkeys([*u.products, *ranked]))[: max(len(u.products), 3)]

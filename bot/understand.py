@@ -207,7 +207,6 @@ ASKING_VERB = cue("asking_verb")
 ALTERNATIVE = cue("alternative")
 CLOSING_PARTICLE = cue("closing_particle")
 TYPED_PAUSE = cue("typed_pause")
-PRECONDITION = cue("precondition")
 
 
 def _focus(text: str, mentions: list[ProductMatch]) -> ProductMatch:
@@ -290,7 +289,6 @@ def _strip_scaffold(text: str, lang: Lang) -> str:
             text = held.sub(lambda m: m.group().replace(" ", "_"), text)
         text = _EN_SCAFFOLD.sub(" ", text)
         return " ".join(_PUNCT.sub(" ", text).split()).replace("_", " ")
-    text = PRECONDITION.sub("", text, count=1)
     for word in _SCAFFOLD:
         text = text.replace(word, " ")
     text = _SCAFFOLD_PARTICLE.sub(" ", text)

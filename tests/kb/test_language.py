@@ -17,7 +17,7 @@ CUES = {
     "price": ["升级服务多少钱", "is there a discount?", "what does it cost", "¥ 5000", "那升一次好多钱嘛？", "要好多钱",
               "Please send us a quotation for 驻场服务", "Can you quote me for 24 man-days?",
               "What's the daily rate for a resident consultant?", "续约能不能多送几个人天"],
-    "precondition": ["建议出来以后，他们会上手帮我们改系统吗", "升级以后 数据对不对还管吗"],
+    "notes_as_word": ["请逐项说明信创服务", "老板说明年1月要拆", "请简单说明一下"],
     "other_vendor": ["用友U8有这个服务吗", "Do you support SAP?", "oracle erp"],
     "migration": ["从用友迁移到金蝶", "we want to migrate from SAP"],
     "chitchat": ["你好", "thank you!", "讲个笑话", "write me a poem", "帮我写一封邮件", "帮我把这周的周记写了",

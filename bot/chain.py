@@ -35,6 +35,7 @@ NEGATED = cue("negated")  # cue vocabularies: data/language.yaml
 NEGATION_WINDOW = 24  # characters before a name: "不打算" in Chinese, "we don't plan to " in English
 NOTES_AS_WORD = cue("notes_as_word")  # "请逐项说明", "老板说明年": 说明 that is no reference to the general notes
 NOTES_WINDOW = 4
+MENTION_CACHE = 4096  # texts whose product names are remembered (per edition)
 # A question about an amount ("几天", "多少人天", "how many days"): answered by an entry that states one.
 QUANTITY = cue("quantity")
 DURATION, STATED_TIME = cue("duration"), cue("stated_time")  # "多久" against 「在双方约定的时间内完成」
@@ -110,6 +111,7 @@ class CatalogBot:
         """Per-catalog state, rebuilt when the knowledge base switches to another edition."""
         self.catalog = catalog
         self._entries = {entry.product: entry for entry in catalog.entries}
+        self._mention_cache: dict[str, tuple[ProductMatch, ...]] = {}
         english = self._english
         self.composer = Composer(catalog.catalog_version, lambda entry_id: (english.get(compact(entry_id)) or [None])[0],
                                  catalog=catalog, removed=lambda: removed_from(self.kb, catalog))
@@ -229,7 +231,16 @@ class CatalogBot:
 
     def _mentions(self, text: str) -> list[ProductMatch]:
         """The knowledge base's product matches, plus two corrections for names that nest
-        (现场服务 inside 现场服务包): "现场服务包括" names 现场服务, and every occurrence of a name counts."""
+        (现场服务 inside 现场服务包): "现场服务包括" names 现场服务, and every occurrence of a name counts.
+        Remembered per edition: one answer reads the same texts' names about three times (~1 ms each)."""
+        cached = self._mention_cache.get(text)
+        if cached is None:
+            if len(self._mention_cache) >= MENTION_CACHE:
+                self._mention_cache.clear()
+            cached = self._mention_cache[text] = tuple(self._find_mentions(text))
+        return list(cached)
+
+    def _find_mentions(self, text: str) -> list[ProductMatch]:
         matches = []
         found = self.kb.match_products(text)
         named_anywhere = {match.entry.id for match in found}

@@ -52,8 +52,9 @@ _Candidate = tuple[_Alias, int, int, float, str]  # alias, start, end, score, ma
 
 
 def _english_pattern(name: str) -> re.Pattern[str]:
+    # a name's words may come with any separator or none ("On-site Service": "on site service", "onsite service")
     words = re.findall(r"[a-z0-9&]+", name.lower())
-    return re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9&]+".join(map(re.escape, words)) + r"(?![a-z0-9])")
+    return re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9&]*".join(map(re.escape, words)) + r"(?![a-z0-9])")
 
 
 def _first_conjunct(stem: str) -> str | None:

@@ -61,7 +61,9 @@ def test_several_names_are_all_found_best_first(matcher):
 
 
 @pytest.mark.parametrize("text", ["现场服务包和现场服务的区别", "Could you contrast 现场服务包 with 现场服务?",
-                                  "the on-site service package and the on-site service"])
+                                  "the on-site service package and the on-site service",
+                                  # a name's words written together (blind98)
+                                  "Onsite service package vs. onsite service: which fits a one-off job?"])
 def test_a_name_inside_another_is_found_again_on_its_own(matcher, text):
     assert [m.entry.id for m in matcher.match(text)] == ["现场服务包", "现场服务"]
 

@@ -14,16 +14,16 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $(STAMP)
 
 # torch first, pinned: left to resolve the extra, pip may pick the multi-GB CUDA build.
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,st]'
+	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,st]'
 	touch $(DEV_STAMP)
 
 run: install

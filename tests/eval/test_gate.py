@@ -39,7 +39,7 @@ def _set_path(name: str, tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["dev", "generated", "dev_cantonese", *(f"blind{n}" for n in range(1, 98))])
+@pytest.mark.parametrize("name", ["dev", "generated", "dev_cantonese", *(f"blind{n}" for n in range(1, 102))])
 def test_scores_stay_above_thresholds(name: str, real_bot: tuple[Asker, dict[str, str]], tmp_path: Path) -> None:
     bot, categories = real_bot
     report = run_set(bot, load_question_set(_set_path(name, tmp_path)), tmp_path / "run", name,

@@ -179,6 +179,18 @@ def test_an_item_named_by_its_heading_is_a_yes_whatever_the_neighbours_say(tmp_p
     assert _decide(decider, _signals(no, no, products=["升级服务"], kind="scope"), carved).verdict == "not_listed"
 
 
+def test_a_follow_up_naming_a_heading_is_left_to_the_fitted_model(tmp_path: Path) -> None:
+    """"那上线之后出了问题还管吗" after an answer quoting 上线保障: the heading's word is the previous answer's."""
+    decider = Decider(_models(tmp_path))
+    no = Example(question="b", products=["升级服务"], verdict="not_listed")
+    yes = Example(question="a", products=["升级服务"], verdict="included", clause=CLAUSE)
+    named = Judged("included", CLAUSE, 1.0, named_heading=CLAUSE)
+    signals = _signals(no, no, products=["升级服务"], kind="scope", followup=True)
+    assert _decide(decider, signals, named).verdict == "not_listed"
+    signals = _signals(yes, yes, products=["升级服务"], kind="scope", followup=True)
+    assert (_decide(decider, signals, named).verdict, _decide(decider, signals, named).clause) == ("included", CLAUSE)
+
+
 def test_all_of_the_work_asked_against_a_clause_that_shares_it_is_no_yes(tmp_path: Path) -> None:
     """"金蝶替我们把开发全部做完吗" against 「…联合开发…」: not confirmed, quoting that clause, whatever the neighbours."""
     decider = Decider(_models(tmp_path))

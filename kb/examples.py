@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from ingest.layout import ITEM_MARKER
 from ingest.models import Catalog, entry_id
 from kb.errors import KBError
 
@@ -58,6 +59,14 @@ class Example(BaseModel):
     abstain: bool = False
     writer: str = STAFF_WRITER
     covered_by: list[str] = Field(default_factory=list, description="for not_listed: the product that does cover it")
+
+    @field_validator("clause")
+    @classmethod
+    def _without_item_number(cls, clause: str | None) -> str | None:
+        """A clause copied with its item number ("3、服务保障：…", "3）…") is that item: the number is
+        numbering, written 3、 in one copy of the catalog and 3） in another, and an entry's items are stored
+        without it (91 of one session's 525 new examples were stale for it alone)."""
+        return ITEM_MARKER.sub("", clause, count=1) if clause else clause
 
     @property
     def key(self) -> str:

@@ -80,6 +80,15 @@ def test_a_removed_product_or_changed_clause_makes_an_example_stale(catalog: Cat
     assert "数据迁移服务" in reasons["数据迁移包括啥"]
 
 
+def test_a_clause_quoted_with_its_item_number_still_votes(catalog: Catalog) -> None:
+    upgrade = catalog.entry("升级服务")
+    examples = [Example(question="升级会先给个测试环境吗", products=["升级服务"], clause=f"{marker}{upgrade.items[1]}",
+                        verdict="included", writer="w") for marker in ("2、", "2）", "（2）", "2. ")]
+    check = check_examples(examples, catalog)
+    assert check.stale == []
+    assert {example.clause for example in check.active} == {upgrade.items[1]}
+
+
 def test_a_catalog_nobody_wrote_examples_for_is_seeded_from_its_structure(catalog: Catalog) -> None:
     other = catalog.model_copy(update={"entries": [e.model_copy(update={"id": f"X{e.id}", "product": f"X{e.product}"})
                                                    for e in catalog.entries]})

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.models import Catalog, Entry
 from kb.chunks import NOTES_ENTRY, entry_clauses
-from kb.examples import mask_names
+from kb.examples import Example, mask_names
 from kb.language import amounts, cue
 from kb.lexical import load_glossary
 from kb.models import EntryHit, ProductMatch
 from kb.names import compact, load_english_names
 from bot.compose import Composer, Quote, removed_from
-from bot.decide import HARD_DECLINES, NEIGHBOURS, Decider, Decision, Judged, decision_path
+from bot.decide import HARD_DECLINES, NEIGHBOURS, Decider, Decision, Judged, decision_path, voted_clause
 from bot.hygiene import QuestionTooLong, clean_question
 from bot.llm import Phraser, chat_model_from_env
 from bot.models import Answer, StreamEvent, Turn
@@ -80,6 +80,11 @@ def _needs(query: str) -> list[str]:
     if len(asks) >= 2:
         return [query[(asks[i - 1].end() if i else 0) : ask.start()] for i, ask in enumerate(asks)]
     return []
+
+
+def _about(example: Example, entry: Entry) -> bool:
+    """The example is about `entry` (among its products)."""
+    return any(compact(p) == entry.id for p in example.products)
 
 
 def _turns(history: Sequence[Turn | dict[str, Any]]) -> list[Turn]:
@@ -478,23 +483,25 @@ class CatalogBot:
                                    notes=self._entries.get(NOTES_ENTRY))
 
     def _closest_clause(self, context: Context, entry: Entry) -> str:
-        """The entry's clause nearest the question: a neighbour's, else retrieval evidence, else its first."""
+        """The entry's clause nearest the question: the nearest example's, else retrieval evidence, else its
+        first. Not a vote (decide.voted_clause): examples of every verdict count here, and the many asking who
+        delivers 安全防护服务 outvoted the nearest ("What about antivirus?" then quoted 「其它服务内容由…第三方…
+        负责交付」 instead of the list naming 病毒防护)."""
         signals = context.signals
         for neighbour in signals.neighbours if signals else []:
             clause = neighbour.example.clause
-            if clause and clause in entry.text and any(compact(p) == entry.id for p in neighbour.example.products):
+            if clause and clause in entry.text and _about(neighbour.example, entry):
                 return clause
         return self._reason(context, entry).text
 
     def _reason(self, context: Context, entry: Entry) -> Quote:
-        """Why this entry fits the need: the clause the nearest example about it points to, else the
-        best retrieved clause, else its first clause."""
-        signals = context.signals
-        for neighbour in signals.neighbours if signals else []:
-            example = neighbour.example
-            if (example.clause and example.clause in entry.text and example.verdict != "excluded"
-                    and any(compact(p) == entry.id for p in example.products)):
-                return Quote(entry, example.clause)
+        """Why this entry fits the need: the clause the near examples about it vote for, else the best
+        retrieved clause, else its first clause."""
+        voted = voted_clause(context.signals, entry.text,
+                             lambda example: example.verdict != "excluded" and _about(example, entry)) \
+            if context.signals else None
+        if voted:
+            return Quote(entry, voted)
         hit = next((h for h in context.hits if h.entry.id == entry.id), None)
         if hit:
             return self._reasons([hit])[0]

@@ -44,8 +44,13 @@ SHARED_HEADING_ENTRIES = 3
 GIST_CHARACTERS = 50
 # A list of what a service covers shows an item whole when it is this short: the heading alone ("运维支持",
 # "迁移保障") hides what the item does ("产品补丁更新、数据备份", "在双方约定的时间内完成"). 56 shows 45 of the
-# bundled catalog's 49 items whole; the four longer ones keep their heading.
+# bundled catalog's 49 items whole; the four longer ones keep their heading where the list is an aside (the
+# rest of a which-service answer).
 WHOLE_ITEM_CHARACTERS = 56
+# A "what does it include" answer is that list and nothing else: it shows 48 of the 49 whole. The two 部署方案
+# (69 and 71) hold the 软硬件资源配置清单 that customers ask of them; the longest (91, 历史版本基础运维服务's,
+# whose exclusions the answer states apart) keeps its heading.
+DESCRIBED_ITEM_CHARACTERS = 72
 MAX_SCOPE_QUOTES = 3  # a yes quotes its deciding clause and at most two more of the entry
 LEAD_CHARACTERS = 60  # the description's gist before a list of items
 # A product's name restated with a word inside it: at most NAME_GAP characters between two of its
@@ -305,23 +310,23 @@ class Composer:
         """「what is shown」[n], the card n holding the whole clause."""
         return f"{self.quoted(shown if shown is not None else self.substance(entry, clause))}{cited.mark(entry, clause)}"
 
-    def _items(self, cited: Cited, entry: Entry, lang: Lang, skip: Sequence[str] = (), whole: bool = False) -> str:
-        """The entry's items by their labels, each cited: 「方案制定」[1]、「升级测试」[2]…; `whole` shows
-        short items in full."""
+    def _items(self, cited: Cited, entry: Entry, lang: Lang, skip: Sequence[str] = (), whole: int = 0) -> str:
+        """The entry's items by their labels, each cited: 「方案制定」[1]、「升级测试」[2]…; items of at most
+        `whole` characters are shown in full."""
         # an item already quoted, with or without its number ("1、对客户…方案"), is not quoted again
         shown = {_core(text) for text in skip if text}
-        parts = [self._quote(cited, entry, item, self._shown_item(entry, item) if whole else self.label(item))
+        parts = [self._quote(cited, entry, item, self._shown_item(entry, item, whole))
                  for item in entry.items if _core(item) not in shown]
         return ("、" if lang == "zh" else ", ").join(parts)
 
-    def _shown_item(self, entry: Entry, item: str) -> str:
+    def _shown_item(self, entry: Entry, item: str, most: int) -> str:
         substance = self.substance(entry, item)
-        return substance if len(substance) <= WHOLE_ITEM_CHARACTERS else self.label(item)
+        return substance if len(substance) <= most else self.label(item)
 
     def _contents(self, cited: Cited, entry: Entry, lang: Lang, limit: int = 3) -> str:
         """What an entry covers, for a line about it: its items, else its description's sentences."""
         if entry.items:
-            return self._items(cited, entry, lang, whole=True)
+            return self._items(cited, entry, lang, whole=DESCRIBED_ITEM_CHARACTERS)
         sentences = [s for s in split_sentences(entry.description) if not self.is_filler(entry, s)][:limit]
         return ("，" if lang == "zh" else "; ").join(self._quote(cited, entry, s) for s in sentences)
 
@@ -378,7 +383,7 @@ class Composer:
         if lead:
             quote = self._lead_quote(cited, entry, lead)
             opening = f"：{quote}。" if lang == "zh" else f": {quote}."
-        items = self._items(cited, entry, lang, whole=True)
+        items = self._items(cited, entry, lang, whole=DESCRIBED_ITEM_CHARACTERS)
         limits = self._hidden_exclusions(cited, entry, items, lang)
         if lang == "en":
             line = f"{name}{opening} It covers {len(entry.items)} items: {items}." if lead else \
@@ -457,7 +462,7 @@ class Composer:
             lines = [f"{f'You mentioned “{problem}”; t' if problem else 'T'}he service that fits this is {name}: {why}."]
         rest = [item for item in entry.items if _core(item) not in {_core(clause), _core(echo or "")}]
         if rest:
-            items = self._items(cited, entry, lang, skip=[clause, echo or ""], whole=True)
+            items = self._items(cited, entry, lang, skip=[clause, echo or ""], whole=WHOLE_ITEM_CHARACTERS)
             lines.append(f"它还包括{items}。" if lang == "zh" else f"It also covers {items}.")
         return self._answer(lines, cited)
 

@@ -331,6 +331,20 @@ def included_features(signals: Signals, product: str, judged: Judged) -> dict[st
     }
 
 
+def voted_clause(signals: Signals, text: str, votes: Callable[[Example], bool]) -> str | None:
+    """The clause the nearest examples that `votes` accepts point to, by their similarity-weighted vote (ties
+    to the nearest), among the clauses the entry's `text` still has verbatim. A vote, not the nearest one's:
+    on the 2,247 yes examples that name a clause, each writer's own left out, the nearest yes example about
+    the product names it for 0.868, the vote for 0.878 (0.643 and 0.652 on the 831 examples that name the
+    clause of a which-service or describe answer)."""
+    tally: dict[str, float] = {}
+    for neighbour, weight in zip(signals.neighbours, _weights(signals)):
+        clause = neighbour.example.clause
+        if clause and clause in text and votes(neighbour.example):
+            tally[clause] = tally.get(clause, 0.0) + weight
+    return max(tally, key=tally.__getitem__, default=None)
+
+
 def product_candidates(signals: Signals) -> list[str]:
     """Every product named, voted for by a neighbour or retrieved (the general notes when the wording
     asks about entitlements), less the ones the customer said they do not want."""
@@ -479,8 +493,7 @@ class Decider:
         p_included = self.models.included.probability(included_features(signals, product, judged))
         why["included"] = round(p_included, 3)
         if p_included >= self.models.included.threshold:
-            clause = judged.clause if judged.verdict == "included" else self._deciding_clause(signals, product, judged,
-                                                                                             entry_text)
+            clause = self._deciding_clause(signals, product, judged, entry_text)
             return Decision(abstain=False, products=products, verdict="included", clause=clause, why=why)
         if judged.verdict == "excluded":
             return Decision(abstain=False, products=products, verdict="excluded", clause=judged.clause, why=why)
@@ -551,28 +564,30 @@ class Decider:
 
     def _deciding_clause(self, signals: Signals, product: str, judged: Judged,
                          entry_text: Callable[[str], str | None]) -> str | None:
-        """The clause a yes rests on when no clause names all that is asked: the nearest yes example's,
-        unless the judge's closest clause names more of what is asked ("…会先单独搭一套测试环境跑一遍吗":
-        「升级测试：搭建升级测试环境…」 names 测试 and 环境, the neighbour's 「上线保障…」 neither)."""
-        neighbour = self._neighbour_clause(signals, product, ("included",), entry_text)
+        """The clause a yes rests on: the judge's when it read a yes; else the one the near yes examples about
+        the product vote for, unless the judge's closest clause names more of what is asked ("…会先单独搭一套
+        测试环境跑一遍吗": 「升级测试：搭建升级测试环境…」 names 测试 and 环境). On the 2,247 yes examples that
+        name their clause (each writer's own left out of the neighbours) this picks it for 0.864, against
+        0.857 with the nearest yes example instead of the vote. The examples alone would drop the judge (0.882
+        with the vote wherever no clause names all that is asked), but on dev and blind1-108 that lost 22 facts
+        of questions naming what they ask in the catalog's words ("will Kingdee set up a separate test
+        environment"), which examples, written never to copy a clause, seldom do."""
+        if judged.verdict == "included" and judged.clause:
+            return judged.clause
+        voted = self._neighbour_clause(signals, product, ("included",), entry_text)
         closest = judged.closest_clause
 
         def named(clause: str | None) -> float:
             return mentioned_share(judged.asked, clause) if clause else 0.0
-        return closest if named(closest) > named(neighbour) else neighbour
+        return closest if named(closest) > named(voted) else voted
 
     @staticmethod
     def _neighbour_clause(signals: Signals, product: str, verdicts: tuple[str, ...],
                           entry_text: Callable[[str], str | None]) -> str | None:
-        """The clause of the most similar example about `product` with one of `verdicts`, if the entry
-        still has it verbatim."""
-        text = entry_text(product) or ""
-        for neighbour in signals.neighbours:
-            example = neighbour.example
-            if (example.verdict in verdicts and example.clause and example.products
-                    and compact(example.products[0]) == compact(product) and example.clause in text):
-                return example.clause
-        return None
+        """The clause the nearest examples about `product` with one of `verdicts` vote for."""
+        key = compact(product)
+        return voted_clause(signals, entry_text(product) or "", lambda example: (
+            example.verdict in verdicts and bool(example.products) and compact(example.products[0]) == key))
 
     @staticmethod
     def _pointer(signals: Signals, product: str, judge: Callable[[str], Judged]) -> str | None:

@@ -68,6 +68,25 @@ def test_a_yes_quotes_the_clause_of_the_nearest_yes_example_when_the_judge_found
     assert (decision.products[0], decision.verdict, decision.clause) == ("升级服务", "included", CLAUSE)
 
 
+def test_a_yes_quotes_the_clause_the_near_yes_examples_vote_for_not_only_the_nearests(tmp_path: Path) -> None:
+    """Two examples a hair further away that name one clause outvote the nearest naming another; a clause the
+    entry no longer has never votes; with one voter each, the nearest wins."""
+    texts = {**TEXTS, "升级服务": f"……{CLAUSE}……上线保障：完成正式升级，上线切换；……"}
+    decider = Decider(_models(tmp_path))
+
+    def example(clause: str) -> Example:
+        return Example(question="升级完还管吗", products=["升级服务"], verdict="included", clause=clause)
+    stale, live = example("上线保障：完成正式升级，不再有的字；"), example("上线保障：完成正式升级，上线切换；")
+
+    def clause(*neighbours: Example) -> str | None:
+        signals = _signals(*neighbours, products=["升级服务"], kind="scope")
+        return decider.decide(signals, judge=lambda product: Judged("not_listed"), entry_text=texts.get,
+                              exclusions=lambda product: []).clause
+    assert clause(example(CLAUSE), live, live) == live.clause
+    assert clause(example(CLAUSE), stale, stale) == CLAUSE
+    assert clause(example(CLAUSE), live) == CLAUSE
+
+
 def test_a_no_names_the_product_the_examples_say_covers_the_need(tmp_path: Path) -> None:
     decider = Decider(_models(tmp_path))
     no = Example(question="升级包括搬数据吗", products=["升级服务"], verdict="not_listed", covered_by=["数据迁移服务"])

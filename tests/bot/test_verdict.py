@@ -137,6 +137,14 @@ def test_english_function_words_and_single_letters_are_no_concepts(judge):
     assert labels == ["assessment", "move"]
 
 
+def test_a_word_pointing_back_is_no_concept_so_the_background_is_asked(judge):
+    """"…先做一轮漏扫+渗透，安全防护服务里有没有这两项": 这两项 names nothing; what it points at (漏扫, 渗透)
+    is what is asked, from the question's background, and 渗透 is the usual short form of 渗透测试."""
+    assert judge.concepts("这两项") == () and judge.concepts("这些") == ()
+    labels = {c.label for c in judge.concepts("先做一轮漏扫+渗透 这两项")}
+    assert {"漏扫", "渗透"} <= labels and "这两项" not in labels
+
+
 def test_the_english_stop_words_are_scikit_learns():
     """data/language.yaml holds a copy (serving does not import scikit-learn); it must not drift."""
     from sklearn.feature_extraction._stop_words import ENGLISH_STOP_WORDS

@@ -8,6 +8,7 @@ import pytest
 
 from bot.decide import DECISION_PATH, Decider, Judged, load_models, product_candidates
 from bot.signals import Signals
+from bot.verdict import Concept
 from bot.understand import Understanding
 from kb.examples import Example, Neighbour
 
@@ -85,6 +86,25 @@ def test_a_yes_quotes_the_clause_the_near_yes_examples_vote_for_not_only_the_nea
     assert clause(example(CLAUSE), live, live) == live.clause
     assert clause(example(CLAUSE), stale, stale) == CLAUSE
     assert clause(example(CLAUSE), live) == CLAUSE
+
+
+def test_a_yes_the_judge_read_from_part_of_what_is_asked_quotes_the_clause_the_yes_examples_vote_for(tmp_path: Path) -> None:
+    """"装好以后打 patch 也是你们负责吗": the judge's yes rests on 「安装部署」, which names only the time anchor
+    装好; the near yes examples vote for the clause naming 补丁. A judge's clause naming all that is asked stays."""
+    installs = "安装部署：完成产品环境的安装部署；"
+    patches = "运维支持：包括产品补丁更新、数据备份；"
+    texts = {**TEXTS, "私有云部署与运维支持服务": f"{installs}{patches}"}
+    decider = Decider(_models(tmp_path))
+    asked = (Concept("补丁", frozenset({"补丁", "patch"})), Concept("安装", frozenset({"安装", "装好"})))
+    voter = Example(question="打补丁你们管吗", products=["私有云部署与运维支持服务"], verdict="included", clause=patches)
+
+    def clause(own_coverage: float) -> str | None:
+        judged = Judged("included", installs, 1.0, own_coverage=own_coverage, own_concepts=2, asked=asked)
+        signals = _signals(voter, voter, products=["私有云部署与运维支持服务"], kind="scope")
+        return decider.decide(signals, judge=lambda product: judged, entry_text=texts.get,
+                              exclusions=lambda product: []).clause
+    assert clause(own_coverage=0.5) == patches
+    assert clause(own_coverage=1.0) == installs
 
 
 def test_a_no_names_the_product_the_examples_say_covers_the_need(tmp_path: Path) -> None:

@@ -145,6 +145,15 @@ def test_a_word_pointing_back_is_no_concept_so_the_background_is_asked(judge):
     assert {"漏扫", "渗透"} <= labels and "这两项" not in labels
 
 
+def test_a_contract_party_or_a_when_is_no_concept(judge):
+    """"乙方负责现场安装诊断工具" asks about installing the tool, "等保测评的时候要查备份记录" about backups: the
+    party and the when are no part of what is asked; an auditor's firm is audit (年审, 会计师事务所)."""
+    labels = {c.label for c in judge.concepts("乙方负责现场安装诊断工具 甲方 的时候 能做到")}
+    assert not labels & {"乙方", "甲方", "时候", "做到"} and {"安装", "诊断工具"} <= labels
+    (audit,) = judge.concepts("会计师事务所")
+    assert {"审计", "年审"} <= audit.variants
+
+
 def test_the_english_stop_words_are_scikit_learns():
     """data/language.yaml holds a copy (serving does not import scikit-learn); it must not drift."""
     from sklearn.feature_extraction._stop_words import ENGLISH_STOP_WORDS
